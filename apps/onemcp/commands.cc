@@ -1,0 +1,14 @@
+#include "commands.h"
+
+namespace onemcp::app {
+
+// Declared here, defined in each component's *_commands.cc (one line each).
+// void addDemoServerCommands(CLI::App&, CommandRegistry&);
+
+std::vector<AddCommands> allCommands() {
+  return {
+      // addDemoServerCommands,
+  };
+}
+
+}  // namespace onemcp::app
