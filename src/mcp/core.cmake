@@ -1,0 +1,2 @@
+list(APPEND MCP_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/transport.cc)

@@ -1,0 +1,1 @@
+#include "onemcp/mcp/transport.h"

@@ -1,0 +1,2 @@
+list(APPEND SANDBOX_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/run_spec.cc)
