@@ -1,1 +1,0 @@
-#include "onemcp/mcp/transport.h"
