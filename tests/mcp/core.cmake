@@ -1,0 +1,7 @@
+# Tests for the MCP core (owner: mcp core). HTTP transport tests live in http_transports.cmake.
+onemcp_test(mcp_core_unit_test
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/jsonrpc_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/messages_test.cc
+  DEPS onemcp::mcp
+  LABELS unit)
