@@ -1,0 +1,76 @@
+// The server side of MCP's streamable HTTP transport (spec 2025-03-26 .. 2025-11-25):
+// one endpoint (default /mcp) taking POST (JSON-RPC in; JSON or an SSE stream out), GET
+// (the standalone SSE stream, resumable with Last-Event-ID) and DELETE (end session).
+// Each new session (an `initialize` POST) becomes one Transport handed to the acceptor.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "onemcp/common/result.h"
+#include "onemcp/mcp/transport.h"
+
+namespace onemcp::mcp {
+
+struct StreamableHttpServerOptions {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port; see StreamableHttpServer::port()
+  std::string endpoint_path = "/mcp";
+  std::size_t threads = 2;
+  std::size_t max_body_bytes = 4u << 20;  // a larger POST body gets 413
+  // DNS-rebinding protection. Host header values ("name" or "name:port") accepted;
+  // empty: localhost, 127.0.0.1 and [::1] on any port. Origin, when a request has one,
+  // must be in allowed_origins ("http://localhost:3000"); empty: http(s) origins whose
+  // host is one of the localhost names. Anything else gets 403.
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> allowed_origins;
+  // MCP-Protocol-Version values accepted (400 otherwise). A request without the header
+  // is taken as 2025-03-26, as the spec says.
+  std::vector<std::string> protocol_versions = {"2024-11-05", "2025-03-26", "2025-06-18",
+                                                "2025-11-25"};
+  // Events kept per SSE stream for replay after a reconnect (Last-Event-ID).
+  std::size_t replay_events = 512;
+  // Sent as the SSE `retry:` on each stream's priming event (clients 2025-11-25+).
+  std::chrono::milliseconds sse_retry{1000};
+  // Answer POSTs with application/json instead of an SSE stream (messages the server
+  // sends while handling such a request then go to the GET stream).
+  bool json_responses = false;
+  // Sessions closed after this long without any request or open stream; 0: never.
+  std::chrono::milliseconds session_idle_timeout{0};
+};
+
+// Receives each new session's transport before its `initialize` is delivered. The
+// acceptor must call transport->start(...) before returning; it runs on a server thread.
+using SessionAcceptor = std::function<void(std::shared_ptr<Transport> transport)>;
+
+class StreamableHttpServer {
+ public:
+  // Binds and starts serving. Fails (kUnavailable) if the address cannot be bound.
+  static Result<std::unique_ptr<StreamableHttpServer>> start(
+      StreamableHttpServerOptions options, SessionAcceptor acceptor);
+  ~StreamableHttpServer();  // stop()s
+  StreamableHttpServer(const StreamableHttpServer&) = delete;
+  StreamableHttpServer& operator=(const StreamableHttpServer&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const;
+  // "http://127.0.0.1:PORT/mcp"
+  [[nodiscard]] std::string url() const;
+  [[nodiscard]] std::size_t sessionCount() const;
+
+  // Closes every session (their transports' on_close fires with kClosed), then stops
+  // the HTTP server and joins its threads. Idempotent.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit StreamableHttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace onemcp::mcp
