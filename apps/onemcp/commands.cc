@@ -4,10 +4,12 @@ namespace onemcp::app {
 
 // Declared here, defined in each component's *_commands.cc (one line each).
 // void addDemoServerCommands(CLI::App&, CommandRegistry&);
+void addEvalCommands(CLI::App&, CommandRegistry&);
 
 std::vector<AddCommands> allCommands() {
   return {
       // addDemoServerCommands,
+      addEvalCommands,
   };
 }
 

@@ -1,0 +1,156 @@
+// `onemcp eval run` answers a queries file with the search index and writes a run
+// file; `onemcp eval score` scores a run file against qrels. See docs/retrieval.md.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "commands.h"
+#include "onemcp/common/paths.h"
+#include "onemcp/search/eval.h"
+#include "onemcp/search/search_index.h"
+
+namespace onemcp::app {
+namespace {
+
+struct RunArgs {
+  std::string data;
+  std::string corpus = "live";
+  std::string queries;
+  std::string out;
+  std::string mode = "hybrid";
+  std::string model;
+  std::string merge = "rr";
+  std::size_t sample = 0;
+  std::size_t k = 10;
+  float dense_weight = search::QueryOptions{}.dense_weight;
+  float server_own_weight = search::QueryOptions{}.server_own_weight;
+  float second_tool_weight = search::QueryOptions{}.second_tool_weight;
+  bool approximate = false;
+};
+
+std::filesystem::path defaultModel() {
+  return Paths::resolve(processEnv()).cache_dir / "models" / "default.omv";
+}
+
+Result<search::QueryOptions> queryOptions(const RunArgs& a) {
+  search::QueryOptions o;
+  o.servers = a.k;
+  o.tools = a.k;
+  o.dense_weight = a.dense_weight;
+  o.server_own_weight = a.server_own_weight;
+  o.second_tool_weight = a.second_tool_weight;
+  if (a.mode == "lexical") {
+    o.mode = search::Mode::kLexical;
+  } else if (a.mode == "dense") {
+    o.mode = search::Mode::kDense;
+  } else if (a.mode == "hybrid") {
+    o.mode = search::Mode::kHybrid;
+  } else {
+    return fail(ErrorCode::kInvalidInput, "--mode must be lexical, dense or hybrid");
+  }
+  if (a.merge == "none") {
+    o.merge = search::MergeMode::kNone;
+  } else if (a.merge == "rr") {
+    o.merge = search::MergeMode::kRoundRobin;
+  } else if (a.merge == "max") {
+    o.merge = search::MergeMode::kMaxScore;
+  } else {
+    return fail(ErrorCode::kInvalidInput, "--merge must be none, rr or max");
+  }
+  return o;
+}
+
+Result<void> runEval(const RunArgs& a) {
+  auto kind = search::parseCorpusKind(a.corpus);
+  if (!kind) return fail(std::move(kind).error());
+  auto options = queryOptions(a);
+  if (!options) return fail(std::move(options).error());
+  auto catalog = search::loadCatalog(a.data, *kind);
+  if (!catalog) return fail(std::move(catalog).error());
+  std::shared_ptr<const search::Encoder> encoder;
+  if (options->mode != search::Mode::kLexical) {
+    const std::filesystem::path model = a.model.empty() ? defaultModel() : std::filesystem::path(a.model);
+    auto loaded = search::loadEncoder(model);
+    if (!loaded) return fail(std::move(loaded).error());
+    encoder = std::move(*loaded);
+  }
+  search::IndexConfig config;
+  config.approximate = a.approximate;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto index = search::SearchIndex::build(std::move(*catalog), encoder, config);
+  if (!index) return fail(std::move(index).error());
+  const auto t1 = std::chrono::steady_clock::now();
+  auto queries = search::readQueries(a.queries, a.sample);
+  if (!queries) return fail(std::move(queries).error());
+  std::ofstream out(a.out);
+  if (!out) return fail(ErrorCode::kIo, "cannot write " + a.out);
+  ONEMCP_TRY(search::runQueries(**index, *queries, *options, out));
+  const auto t2 = std::chrono::steady_clock::now();
+  using ms = std::chrono::duration<double, std::milli>;
+  std::cerr << "eval run: " << (*index)->catalog().servers.size() << " servers, "
+            << (*index)->catalog().tools.size() << " tools, " << queries->size()
+            << " queries; encoder " << (encoder ? encoder->name() : "none") << "; build "
+            << ms(t1 - t0).count() << " ms, queries " << ms(t2 - t1).count() << " ms\n";
+  return {};
+}
+
+void addRun(CLI::App& eval, CommandRegistry& registry) {
+  auto args = std::make_shared<RunArgs>();
+  auto* run = eval.add_subcommand("run", "Answer a queries file and write a run file (JSONL)");
+  run->add_option("--data", args->data, "Data directory (layout of shared/data)")->required();
+  run->add_option("--corpus", args->corpus, "live | all | mcpbench | metatool");
+  run->add_option("--queries", args->queries, "Queries JSONL (reads qid and query only)")
+      ->required();
+  run->add_option("--out", args->out, "Run file to write")->required();
+  run->add_option("--mode", args->mode, "lexical | dense | hybrid");
+  run->add_option("--model", args->model, "Encoder model file (.omv); default: " +
+                                              defaultModel().string());
+  run->add_option("--merge", args->merge, "Sub-task merge: none | rr | max");
+  run->add_option("--sample", args->sample, "Use this many queries, evenly spaced (0: all)");
+  run->add_option("--k", args->k, "Ranked ids per list");
+  run->add_option("--dense-weight", args->dense_weight, "Hybrid: share of the dense channel");
+  run->add_option("--server-own-weight", args->server_own_weight, "Server text vs best tool");
+  run->add_option("--second-tool-weight", args->second_tool_weight, "Bonus for a second tool");
+  run->add_flag("--approximate", args->approximate, "HNSW instead of the exact scan");
+  run->callback([args, &registry] {
+    if (auto r = runEval(*args); !r) {
+      std::cerr << "eval run: " << r.error().toString() << '\n';
+      registry.setExitCode(1);
+    }
+  });
+}
+
+void addScore(CLI::App& eval, CommandRegistry& registry) {
+  struct ScoreArgs {
+    std::string run, qrels, level = "servers", ns, slots, label;
+  };
+  auto args = std::make_shared<ScoreArgs>();
+  auto* score = eval.add_subcommand("score", "Score a run file against TREC qrels");
+  score->add_option("--run", args->run, "Run file (JSONL)")->required();
+  score->add_option("--qrels", args->qrels, "qrels TSV (qid, doc_id, relevance)")->required();
+  score->add_option("--level", args->level, "servers | tools");
+  score->add_option("--namespace", args->ns, "Prefix of the gold ids (default: from the run)");
+  score->add_option("--slots", args->slots, "Queries file with gold_slots (Slot-R@5)");
+  score->add_option("--label", args->label, "Row label");
+  score->callback([args, &registry] {
+    search::ScoreOptions o{args->level, args->ns, args->slots};
+    auto m = search::scoreRun(args->run, args->qrels, o);
+    if (!m) {
+      std::cerr << "eval score: " << m.error().toString() << '\n';
+      registry.setExitCode(1);
+      return;
+    }
+    std::cout << search::formatMetrics(*m, args->label.empty() ? args->level : args->label) << '\n';
+  });
+}
+
+}  // namespace
+
+void addEvalCommands(CLI::App& app, CommandRegistry& registry) {
+  auto* eval = app.add_subcommand("eval", "Retrieval benchmark: run and score");
+  eval->require_subcommand(1);
+  addRun(*eval, registry);
+  addScore(*eval, registry);
+}
+
+}  // namespace onemcp::app

@@ -1,0 +1,113 @@
+// The hybrid tool/server index: BM25F over tool and server fields, dense vectors from
+// an Encoder, fused per query; servers ranked from their own text and from the
+// evidence of their tools; prompts split into sub-tasks and merged fairly.
+// A SearchIndex is an immutable snapshot; SearchService swaps snapshots atomically so
+// that readers never wait for an update.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "onemcp/common/result.h"
+#include "onemcp/search/bm25.h"
+#include "onemcp/search/catalog.h"
+#include "onemcp/search/encoder.h"
+#include "onemcp/search/splitter.h"
+#include "onemcp/search/vector_index.h"
+
+namespace onemcp::search {
+
+struct FieldWeights {
+  float tool_name = 2.0F;
+  float tool_description = 1.0F;
+  float tool_params = 0.3F;
+  float tool_server = 1.0F;  // the owning server's name, on each tool document
+  float server_name = 2.0F;
+  float server_description = 1.0F;
+  float server_keywords = 0.5F;
+};
+
+struct IndexConfig {
+  FieldWeights fields;
+  Bm25Params bm25;
+  bool approximate = false;  // HNSW instead of the exact scan
+  HnswParams hnsw;
+};
+
+enum class Mode { kLexical, kDense, kHybrid };
+enum class MergeMode { kNone, kRoundRobin, kMaxScore };
+
+struct QueryOptions {
+  std::size_t servers = 10;
+  std::size_t tools = 10;
+  Mode mode = Mode::kHybrid;
+  MergeMode merge = MergeMode::kRoundRobin;
+  float dense_weight = 0.5F;        // hybrid: share of the dense channel
+  float server_own_weight = 1.0F;   // server text vs its best tool
+  float second_tool_weight = 0.2F;  // bonus for a server's second-best tool
+  std::size_t dense_candidates = 200;
+  SplitOptions split;
+};
+
+struct Ranked {
+  std::uint32_t index = 0;  // into Catalog::servers or Catalog::tools
+  float score = 0.0F;
+};
+
+struct SearchResult {
+  std::vector<Ranked> servers;
+  std::vector<Ranked> tools;
+  std::vector<std::string> subtasks;
+  std::vector<std::vector<Ranked>> subtask_servers;
+  std::vector<std::vector<Ranked>> subtask_tools;
+};
+
+class SearchIndex {
+ public:
+  // `encoder` may be null: the index is then lexical only.
+  static Result<std::shared_ptr<const SearchIndex>> build(Catalog catalog,
+                                                          std::shared_ptr<const Encoder> encoder,
+                                                          const IndexConfig& config = {});
+
+  // Empty lists (not an error) when nothing matches. Thread-safe.
+  [[nodiscard]] Result<SearchResult> search(std::string_view query,
+                                            const QueryOptions& options = {}) const;
+  [[nodiscard]] const Catalog& catalog() const { return catalog_; }
+  [[nodiscard]] bool hasDense() const { return encoder_ != nullptr; }
+
+  // Scores of one text over all servers and tools (0 = no evidence); public for tests.
+  struct Scores {
+    std::vector<float> servers;
+    std::vector<float> tools;
+  };
+  [[nodiscard]] Result<Scores> score(std::string_view text, const QueryOptions& options) const;
+
+ private:
+  SearchIndex() = default;
+  Result<void> buildDense(const IndexConfig& config);
+  void lexical(std::string_view text, Scores& out) const;
+  Result<void> dense(std::string_view text, const QueryOptions& options, Scores& out) const;
+
+  Catalog catalog_;
+  std::shared_ptr<const Encoder> encoder_;
+  Bm25Index tool_bm25_;
+  Bm25Index server_bm25_;
+  std::unique_ptr<VectorIndex> tool_vectors_;
+  std::unique_ptr<VectorIndex> server_vectors_;
+};
+
+// Holds the current snapshot; publish() swaps it in, readers keep theirs alive.
+class SearchService {
+ public:
+  void publish(std::shared_ptr<const SearchIndex> index) { current_.store(std::move(index)); }
+  [[nodiscard]] std::shared_ptr<const SearchIndex> snapshot() const { return current_.load(); }
+
+ private:
+  std::atomic<std::shared_ptr<const SearchIndex>> current_;
+};
+
+}  // namespace onemcp::search

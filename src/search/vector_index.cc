@@ -1,0 +1,125 @@
+#include "onemcp/search/vector_index.h"
+
+#include <hnswlib/hnswlib.h>
+
+#include <algorithm>
+#include <queue>
+
+namespace onemcp::search {
+namespace {
+
+// Eight independent accumulators so the compiler emits packed multiply-adds; the
+// target clone picks AVX2+FMA at load time where the CPU has it.
+__attribute__((target_clones("avx2,fma", "default"))) float dotKernel(const float* a,
+                                                                       const float* b,
+                                                                       std::size_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) acc[j] += a[i + j] * b[i + j];
+  }
+  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+// Keeps the k best of a stream in a min-heap, then returns them best first.
+class TopK {
+ public:
+  explicit TopK(std::size_t k) : k_(k) {}
+  void push(std::uint32_t doc, float score) {
+    if (k_ == 0) return;
+    if (heap_.size() < k_) {
+      heap_.push_back({doc, score});
+      std::push_heap(heap_.begin(), heap_.end(), worse);
+    } else if (score > heap_.front().score) {
+      std::pop_heap(heap_.begin(), heap_.end(), worse);
+      heap_.back() = {doc, score};
+      std::push_heap(heap_.begin(), heap_.end(), worse);
+    }
+  }
+  std::vector<ScoredDoc> take() && {
+    std::sort(heap_.begin(), heap_.end(), [](const ScoredDoc& a, const ScoredDoc& b) {
+      return a.score != b.score ? a.score > b.score : a.doc < b.doc;
+    });
+    return std::move(heap_);
+  }
+
+ private:
+  static bool worse(const ScoredDoc& a, const ScoredDoc& b) { return a.score > b.score; }
+  std::size_t k_;
+  std::vector<ScoredDoc> heap_;
+};
+
+class ExactIndex final : public VectorIndex {
+ public:
+  ExactIndex(std::vector<float> rows, std::size_t dim) : rows_(std::move(rows)), dim_(dim) {}
+  std::size_t size() const override { return dim_ == 0 ? 0 : rows_.size() / dim_; }
+  std::size_t dim() const override { return dim_; }
+  std::size_t memoryBytes() const override { return rows_.capacity() * sizeof(float); }
+  std::vector<ScoredDoc> search(std::span<const float> query, std::size_t k) const override {
+    TopK top(std::min(k, size()));
+    if (query.size() != dim_) return {};
+    const std::size_t n = size();
+    for (std::size_t r = 0; r < n; ++r) {
+      top.push(static_cast<std::uint32_t>(r), dotKernel(rows_.data() + r * dim_, query.data(), dim_));
+    }
+    return std::move(top).take();
+  }
+
+ private:
+  std::vector<float> rows_;
+  std::size_t dim_;
+};
+
+class HnswIndex final : public VectorIndex {
+ public:
+  HnswIndex(std::span<const float> rows, std::size_t dim, HnswParams p)
+      : space_(dim), dim_(dim), n_(dim == 0 ? 0 : rows.size() / dim),
+        graph_(&space_, std::max<std::size_t>(n_, 1), p.m, p.ef_construction), m_(p.m) {
+    for (std::size_t r = 0; r < n_; ++r) graph_.addPoint(rows.data() + r * dim, r);
+    graph_.setEf(p.ef_search);
+  }
+  std::size_t size() const override { return n_; }
+  std::size_t dim() const override { return dim_; }
+  std::size_t memoryBytes() const override {
+    // Level-0 links and vectors dominate: n * (dim floats + 2M links + header).
+    return n_ * (dim_ * sizeof(float) + 2 * m_ * sizeof(std::uint32_t) + 16);
+  }
+  std::vector<ScoredDoc> search(std::span<const float> query, std::size_t k) const override {
+    if (query.size() != dim_ || n_ == 0 || k == 0) return {};
+    auto pq = graph_.searchKnn(query.data(), std::min(k, n_));
+    std::vector<ScoredDoc> out;
+    out.reserve(pq.size());
+    while (!pq.empty()) {  // hnswlib's distance is 1 - ip, worst first
+      out.push_back({static_cast<std::uint32_t>(pq.top().second), 1.0F - pq.top().first});
+      pq.pop();
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  hnswlib::InnerProductSpace space_;
+  std::size_t dim_;
+  std::size_t n_;
+  hnswlib::HierarchicalNSW<float> graph_;
+  std::size_t m_;
+};
+
+}  // namespace
+
+float dot(std::span<const float> a, std::span<const float> b) {
+  return dotKernel(a.data(), b.data(), std::min(a.size(), b.size()));
+}
+
+std::unique_ptr<VectorIndex> makeExactIndex(std::vector<float> rows, std::size_t dim) {
+  return std::make_unique<ExactIndex>(std::move(rows), dim);
+}
+
+std::unique_ptr<VectorIndex> makeHnswIndex(std::span<const float> rows, std::size_t dim,
+                                           HnswParams params) {
+  return std::make_unique<HnswIndex>(rows, dim, params);
+}
+
+}  // namespace onemcp::search
