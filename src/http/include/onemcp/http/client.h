@@ -76,8 +76,9 @@ class HttpClient {
   // called from a StreamHandlers callback (it would wait for its own thread).
   Result<ClientResponse> send(ClientRequest request);
 
- private:
   struct Impl;
+
+ private:
   std::shared_ptr<Impl> impl_;
 };
 
