@@ -47,7 +47,7 @@ std::size_t wordCount(std::string_view s) {
 std::string_view trim(std::string_view s) {
   const auto isTrim = [](char c) {
     return std::isspace(static_cast<unsigned char>(c)) != 0 || c == ',' || c == '-' ||
-           c == '*' || c == ':';
+           c == '*' || c == ':' || c == ';';
   };
   while (!s.empty() && isTrim(s.front())) s.remove_prefix(1);
   while (!s.empty() && isTrim(s.back())) s.remove_suffix(1);
@@ -78,9 +78,15 @@ std::vector<std::size_t> cutPoints(std::string_view s) {
     const bool wordStart = i > 0 && (s[i - 1] == ' ' || s[i - 1] == ',');
     if (!wordStart) continue;
     const std::string_view rest = std::string_view(low).substr(i);
+    bool cut = false;
     for (auto conn : kConnectives) {
-      if (rest.starts_with(conn)) cuts.push_back(i);
+      if (!cut && rest.starts_with(conn)) {
+        cuts.push_back(i);
+        i += conn.size() - 1;  // "and then": no second cut at "then"
+        cut = true;
+      }
     }
+    if (cut) continue;
     if (rest.starts_with("and ")) {
       const std::string_view after = rest.substr(4);
       for (auto verb : kTaskVerbs) {

@@ -1,0 +1,151 @@
+#include "onemcp/search/search_index.h"
+
+#include <cmath>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "onemcp/search/text.h"
+
+namespace onemcp::search {
+namespace {
+
+// A small fixed catalogue: four servers, seven tools.
+Catalog smallCatalog() {
+  Catalog c;
+  const auto weather = c.addServer({"t:weather", "Weather", "Forecasts and current conditions", "", {}});
+  c.addTool({"t:weather::get_forecast", weather, "get_forecast", "Get the weather forecast for a city",
+             "city days"});
+  c.addTool({"t:weather::get_alerts", weather, "get_alerts", "Severe weather alerts for a US state",
+             "state"});
+  const auto github = c.addServer({"t:github", "GitHub", "Repositories, issues and pull requests", "", {}});
+  c.addTool({"t:github::list_issues", github, "list_issues", "List issues of a repository", "owner repo"});
+  c.addTool({"t:github::create_pull_request", github, "create_pull_request",
+             "Open a pull request", "owner repo head base"});
+  const auto fs = c.addServer({"t:fs", "Filesystem", "Read and write local files", "", {}});
+  c.addTool({"t:fs::write_file", fs, "write_file", "Write text to a file on disk", "path content"});
+  c.addTool({"t:fs::read_file", fs, "read_file", "Read a file from disk", "path"});
+  const auto cal = c.addServer({"t:cal", "Calendar", "Events and meetings", "", {}});
+  c.addTool({"t:cal::create_event", cal, "create_event", "Schedule a meeting on the calendar",
+             "title start end"});
+  return c;
+}
+
+// Deterministic stand-in encoder: hashed bag of words, normalised.
+class HashEncoder final : public Encoder {
+ public:
+  std::size_t dim() const override { return 64; }
+  std::string name() const override { return "hash-64"; }
+  Result<void> encode(std::span<const std::string_view> texts, std::span<float> out) const override {
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      auto row = out.subspan(i * 64, 64);
+      std::fill(row.begin(), row.end(), 0.0F);
+      for (const auto& w : splitWords(texts[i])) row[std::hash<std::string>{}(w) % 64] += 1.0F;
+      float n = 0;
+      for (float x : row) n += x * x;
+      if (n > 0) {
+        for (float& x : row) x /= std::sqrt(n);
+      }
+    }
+    return {};
+  }
+};
+
+std::shared_ptr<const SearchIndex> lexicalIndex() {
+  auto index = SearchIndex::build(smallCatalog(), nullptr);
+  EXPECT_TRUE(index);
+  return *index;
+}
+
+std::string topServer(const SearchIndex& index, std::string_view q, const QueryOptions& o = {}) {
+  auto r = index.search(q, o);
+  if (!r || r->servers.empty()) return "";
+  return index.catalog().servers[r->servers.front().index].id;
+}
+
+TEST(SearchIndex, RanksTheServerWhoseToolsMatch) {
+  auto index = lexicalIndex();
+  EXPECT_EQ(topServer(*index, "will there be severe weather alerts in Texas"), "t:weather");
+  EXPECT_EQ(topServer(*index, "open a pull request for my branch"), "t:github");
+  EXPECT_EQ(topServer(*index, "save this text to a file"), "t:fs");
+}
+
+TEST(SearchIndex, RanksTheMatchingToolFirst) {
+  auto index = lexicalIndex();
+  auto r = index->search("read the file at /tmp/notes.txt");
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(r->tools.empty());
+  EXPECT_EQ(index->catalog().tools[r->tools.front().index].id, "t:fs::read_file");
+}
+
+TEST(SearchIndex, QueryThatMatchesNothingGivesEmptyResultNotError) {
+  auto index = lexicalIndex();
+  auto r = index->search("zzqx wvvk");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->servers.empty());
+  EXPECT_TRUE(r->tools.empty());
+  auto empty = index->search("");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->servers.empty());
+}
+
+TEST(SearchIndex, EverySubTaskIsRepresentedInTheTopServers) {
+  auto index = lexicalIndex();
+  QueryOptions o;
+  o.servers = 2;
+  auto r = index->search("1. Get the weather forecast for Paris\n2. Schedule a meeting on my calendar", o);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->subtasks.size(), 2U);
+  ASSERT_EQ(r->servers.size(), 2U);
+  std::set<std::string> top;
+  for (const auto& s : r->servers) top.insert(index->catalog().servers[s.index].id);
+  EXPECT_TRUE(top.contains("t:weather"));
+  EXPECT_TRUE(top.contains("t:cal"));
+  EXPECT_EQ(r->subtask_servers.size(), 2U);
+}
+
+TEST(SearchIndex, DenseAndHybridModesUseTheEncoder) {
+  auto index = SearchIndex::build(smallCatalog(), std::make_shared<HashEncoder>());
+  ASSERT_TRUE(index);
+  EXPECT_TRUE((*index)->hasDense());
+  QueryOptions dense;
+  dense.mode = Mode::kDense;
+  EXPECT_EQ(topServer(**index, "list issues repository", dense), "t:github");
+  EXPECT_EQ(topServer(**index, "weather forecast city"), "t:weather");
+}
+
+TEST(SearchIndex, ApproximateIndexGivesTheSameTopServerOnSmallCorpus) {
+  IndexConfig config;
+  config.approximate = true;
+  auto index = SearchIndex::build(smallCatalog(), std::make_shared<HashEncoder>(), config);
+  ASSERT_TRUE(index);
+  QueryOptions dense;
+  dense.mode = Mode::kDense;
+  EXPECT_EQ(topServer(**index, "list issues repository", dense), "t:github");
+}
+
+TEST(SearchService, ReadersKeepTheirSnapshotWhileANewOneIsPublished) {
+  SearchService service;
+  EXPECT_EQ(service.snapshot(), nullptr);
+  service.publish(lexicalIndex());
+  auto before = service.snapshot();
+  std::vector<std::jthread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&service] {
+      for (int i = 0; i < 50; ++i) {
+        auto snap = service.snapshot();
+        auto r = snap->search("weather forecast");
+        EXPECT_TRUE(r && !r->servers.empty());
+      }
+    });
+  }
+  service.publish(lexicalIndex());
+  readers.clear();
+  EXPECT_NE(service.snapshot(), before);
+  EXPECT_EQ(topServer(*before, "weather forecast"), "t:weather");
+}
+
+}  // namespace
+}  // namespace onemcp::search
