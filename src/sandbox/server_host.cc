@@ -1,0 +1,325 @@
+#include "onemcp/sandbox/server_host.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "onemcp/common/log.h"
+#include "onemcp/common/process.h"
+
+namespace onemcp::sandbox {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+// One TCP connect attempt to ip:port, bounded by `timeout`.
+bool tcpConnects(const std::string& ip, std::uint16_t port, milliseconds timeout) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) return false;
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return false;
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return true;
+  if (errno != EINPROGRESS) return false;
+  pollfd p{fd.get(), POLLOUT, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return false;
+  int err = 0;
+  socklen_t len = sizeof err;
+  ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+  return err == 0;
+}
+
+}  // namespace
+
+std::string randomInstanceId() {
+  std::random_device rd;
+  std::uniform_int_distribution<int> d(0, 15);
+  std::string out;
+  for (int i = 0; i < 10; ++i) out.push_back("0123456789abcdef"[d(rd)]);
+  return out;
+}
+
+// ---- HostedServer ----------------------------------------------------------------
+
+HostedServer::HostedServer(DockerClient& docker, RunSpec spec, std::string container_id,
+                           std::string network_id)
+    : docker_(docker), spec_(std::move(spec)), id_(std::move(container_id)),
+      network_id_(std::move(network_id)) {}
+
+HostedServer::~HostedServer() {
+  if (!released_) (void)remove();
+}
+
+std::unique_ptr<mcp::Transport> HostedServer::takeTransport() { return std::move(transport_); }
+
+Result<ContainerInfo> HostedServer::inspect() { return docker_.inspectContainer(id_); }
+
+Result<std::string> HostedServer::logs(int tail) { return docker_.containerLogs(id_, tail); }
+
+Result<WaitResult> HostedServer::wait(milliseconds timeout) {
+  return docker_.waitContainer(id_, timeout);
+}
+
+Result<void> HostedServer::stop(std::chrono::seconds grace) {
+  if (transport_) transport_->close();
+  return docker_.stopContainer(id_, grace);
+}
+
+Result<void> HostedServer::attachAndStart(milliseconds ready_timeout) {
+  const std::string who = "server '" + spec_.name + "'";
+  if (spec_.transport.kind == TransportKind::kStdio) {
+    auto stream = docker_.attachContainer(id_);
+    if (!stream) return fail(stream.error().wrap("attaching to " + who));
+    transport_ = std::make_unique<AttachTransport>(
+        std::move(*stream), AttachTransportOptions{spec_.name, stats_});
+  }
+  auto started = docker_.startContainer(id_);
+  if (!started) return fail(started.error().wrap("starting " + who));
+  if (spec_.transport.kind == TransportKind::kHttp) return resolveUrl(ready_timeout);
+  return {};
+}
+
+Result<void> HostedServer::resolveUrl(milliseconds ready_timeout) {
+  const auto deadline = Clock::now() + ready_timeout;
+  const std::uint16_t port = spec_.transport.port;
+  for (;;) {
+    auto info = docker_.inspectContainer(id_);
+    if (!info) return fail(info.error());
+    if (!info->state.running) {
+      return fail(explain(Error(ErrorCode::kUnavailable, "stopped before its HTTP port opened")));
+    }
+    std::string ip = "127.0.0.1";
+    std::uint16_t host_port = port;
+    if (auto it = info->published.find(port); it != info->published.end()) {
+      host_port = it->second;
+    } else if (!info->network_ips.empty()) {
+      ip = info->network_ips.begin()->second;
+    }
+    if (!ip.empty() && tcpConnects(ip, host_port, milliseconds(200))) {
+      url_ = "http://" + ip + ":" + std::to_string(host_port) + spec_.transport.path;
+      return {};
+    }
+    if (Clock::now() >= deadline) {
+      return fail(explain(Error(ErrorCode::kTimeout,
+                                "HTTP port " + std::to_string(port) + " did not open within " +
+                                    std::to_string(ready_timeout.count()) + " ms")));
+    }
+    // The engine has no event for "port open": poll at a short, bounded interval.
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+}
+
+Result<void> HostedServer::restart(milliseconds ready_timeout) {
+  if (transport_) transport_->close();
+  transport_.reset();
+  auto info = docker_.inspectContainer(id_);
+  if (!info) return fail(info.error());
+  if (info->state.running) ONEMCP_TRY(docker_.stopContainer(id_, std::chrono::seconds(5)));
+  return attachAndStart(ready_timeout);
+}
+
+Result<void> HostedServer::remove() {
+  if (removed_) return {};
+  removed_ = true;
+  if (transport_) transport_->close();
+  transport_.reset();
+  auto r = docker_.removeContainer(id_, true);
+  if (!r && r.error().code != ErrorCode::kNotFound) {
+    log::warn("server '{}': removing container {}: {}", spec_.name, id_, r.error().message);
+  }
+  if (!network_id_.empty()) {
+    auto n = docker_.removeNetwork(network_id_);
+    if (!n && n.error().code != ErrorCode::kNotFound) return fail(n.error());
+  }
+  if (!r && r.error().code != ErrorCode::kNotFound) return fail(r.error());
+  return {};
+}
+
+std::string HostedServer::diagnose() {
+  std::string out;
+  if (auto info = docker_.inspectContainer(id_)) {
+    const auto& s = info->state;
+    if (s.oom_killed) {
+      out = "killed: memory limit reached (OOM)";
+    } else if (s.running) {
+      out = "still running";
+    } else if (s.status == "created") {
+      out = "never started" + (s.error.empty() ? "" : ": " + s.error);
+    } else {
+      out = "exited with code " + std::to_string(s.exit_code);
+      if (s.exit_code == 137) out += " (killed)";
+      if (!s.error.empty()) out += ": " + s.error;
+    }
+  } else {
+    out = "container state unknown (" + info.error().message + ")";
+  }
+  if (stats_->garbage_lines > 0) {
+    std::lock_guard lock(stats_->mu);
+    out += "; printed " + std::to_string(stats_->garbage_lines.load()) +
+           " non-JSON line(s) on stdout, first: '" + stats_->first_garbage + "'";
+  }
+  if (auto logs = docker_.containerLogs(id_, 5); logs && !logs->empty()) {
+    std::string tail = *logs;
+    if (tail.size() > 600) tail = tail.substr(tail.size() - 600);
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+    out += "; last output: " + tail;
+  }
+  return out;
+}
+
+Error HostedServer::explain(const Error& error) {
+  Error e = error;
+  e.message = "server '" + spec_.name + "': " + error.message + " [" + diagnose() + "]";
+  return e;
+}
+
+// ---- ServerHost ------------------------------------------------------------------
+
+ServerHost::ServerHost(DockerClient& docker, ImageBuilder& images, HostPolicy policy)
+    : docker_(docker), images_(images), policy_(std::move(policy)) {}
+
+Result<bool> ServerHost::ensureInstalled(const RunSpec& spec, const std::string& image,
+                                         const StartOptions& options) {
+  if (spec.install.kind == InstallKind::kNone) return false;
+  const std::string volume = packageVolumeName(spec, image);
+  auto have = docker_.inspectVolume(volume);
+  ONEMCP_TRY(have);
+  if (*have) return false;
+  const std::string who = "server '" + spec.name + "'";
+  Labels labels = serverLabels(policy_, spec, "", "install-cache");
+  ONEMCP_TRY(docker_.createVolume(volume, labels));
+  if (options.progress) options.progress("==> installing " + spec.name + " into " + volume);
+  std::error_code ec;
+  const bool ca = std::filesystem::exists(policy_.ca_bundle, ec);
+  ContainerConfig config = installConfig(spec, image, policy_, randomInstanceId(), ca);
+  auto cleanup = [&](const std::string& id) {
+    if (!id.empty()) (void)docker_.removeContainer(id, true);
+    (void)docker_.removeVolume(volume, true);
+  };
+  auto id = docker_.createContainer(config);
+  if (!id) {
+    cleanup("");
+    return fail(id.error().wrap("installing " + who));
+  }
+  auto started = docker_.startContainer(*id);
+  auto waited = started ? docker_.waitContainer(*id, options.install_timeout)
+                        : Result<WaitResult>(started.error());
+  if (!waited || waited->exit_code != 0) {
+    std::string detail;
+    if (auto logs = docker_.containerLogs(*id, 15)) detail = *logs;
+    cleanup(*id);
+    const std::string what = "installing " + who + " (" + config.cmd[0] + " install";
+    if (!waited) return fail(waited.error().wrap(what + ")"));
+    return fail(ErrorCode::kUnavailable, what + ") failed with exit code " +
+                                             std::to_string(waited->exit_code) + ": " + detail);
+  }
+  (void)docker_.removeContainer(*id, true);
+  return true;
+}
+
+Result<std::string> ServerHost::ensureDataVolume(const RunSpec& spec) {
+  const std::string volume = dataVolumeName(policy_.owner, spec);
+  auto have = docker_.inspectVolume(volume);
+  ONEMCP_TRY(have);
+  if (!*have) ONEMCP_TRY(docker_.createVolume(volume, serverLabels(policy_, spec, "", "data")));
+  return volume;
+}
+
+Result<std::string> ServerHost::privateNetwork(const RunSpec& spec, const std::string& instance) {
+  const std::string name = "onemcp-net-" + sanitizeName(spec.name).substr(0, 30) + "-" + instance;
+  return docker_.createNetwork(name, serverLabels(policy_, spec, instance, "network"), true);
+}
+
+Result<std::unique_ptr<HostedServer>> ServerHost::start(const RunSpec& spec,
+                                                        const StartOptions& options) {
+  const std::string who = "server '" + spec.name + "'";
+  auto image = images_.imageFor(spec, options.progress);
+  ONEMCP_TRY(image);
+  auto installed = ensureInstalled(spec, *image, options);
+  ONEMCP_TRY(installed);
+  ONEMCP_TRY(ensureDataVolume(spec));
+  RunInputs in{*image, randomInstanceId(), options.env_values, ""};
+  std::string network_id;
+  if (spec.transport.kind == TransportKind::kHttp && !spec.network) {
+    auto net = privateNetwork(spec, in.instance);
+    if (!net) return fail(net.error().wrap("starting " + who));
+    network_id = *net;
+    in.private_network = "onemcp-net-" + sanitizeName(spec.name).substr(0, 30) + "-" + in.instance;
+  }
+  auto config = runConfig(spec, policy_, in);
+  if (config) config->labels["io.onemcp.transport"] = std::string(toString(spec.transport.kind));
+  auto id = config ? docker_.createContainer(*config) : Result<std::string>(config.error());
+  if (!id) {
+    if (!network_id.empty()) (void)docker_.removeNetwork(network_id);
+    return fail(id.error().code == ErrorCode::kInvalidInput
+                    ? id.error()
+                    : id.error().wrap("creating the container of " + who));
+  }
+  auto server = std::make_unique<HostedServer>(docker_, spec, *id, network_id);
+  ONEMCP_TRY(server->attachAndStart(options.ready_timeout));
+  log::info("{}: started container {} ({})", who, id->substr(0, 12), describe(*config));
+  return server;
+}
+
+Result<std::vector<ContainerSummary>> ServerHost::list() {
+  return docker_.listContainers(
+      {{std::string(kLabelManaged), "true"}, {std::string(kLabelOwner), policy_.owner}}, true);
+}
+
+Result<std::vector<std::unique_ptr<HostedServer>>> ServerHost::adoptOrRemove() {
+  auto all = list();
+  ONEMCP_TRY(all);
+  std::vector<std::unique_ptr<HostedServer>> adopted;
+  for (const auto& c : *all) {
+    auto label = [&](std::string_view k) {
+      auto it = c.labels.find(std::string(k));
+      return it == c.labels.end() ? std::string() : it->second;
+    };
+    const bool http = label("io.onemcp.transport") == "http";
+    if (c.state == "running" && http && label(kLabelRole) == "server") {
+      RunSpec spec;
+      spec.name = label(kLabelServer);
+      spec.transport.kind = TransportKind::kHttp;
+      auto info = docker_.inspectContainer(c.id);
+      if (info) {
+        auto server = std::make_unique<HostedServer>(docker_, spec, c.id, "");
+        adopted.push_back(std::move(server));
+        continue;
+      }
+    }
+    (void)docker_.removeContainer(c.id, true);
+  }
+  auto nets = docker_.listNetworks({{std::string(kLabelOwner), policy_.owner}});
+  if (nets && adopted.empty()) {
+    for (const auto& n : *nets) (void)docker_.removeNetwork(n.id);
+  }
+  return adopted;
+}
+
+Result<int> ServerHost::removeAll(bool volumes) {
+  int removed = 0;
+  const LabelFilter mine{{std::string(kLabelManaged), "true"},
+                         {std::string(kLabelOwner), policy_.owner}};
+  auto cs = docker_.listContainers(mine, true);
+  ONEMCP_TRY(cs);
+  for (const auto& c : *cs) removed += docker_.removeContainer(c.id, true) ? 1 : 0;
+  auto ns = docker_.listNetworks(mine);
+  ONEMCP_TRY(ns);
+  for (const auto& n : *ns) removed += docker_.removeNetwork(n.id) ? 1 : 0;
+  if (volumes) {
+    auto vs = docker_.listVolumes(mine);
+    ONEMCP_TRY(vs);
+    for (const auto& v : *vs) removed += docker_.removeVolume(v.name, true) ? 1 : 0;
+  }
+  return removed;
+}
+
+}  // namespace onemcp::sandbox
