@@ -1,0 +1,8 @@
+# Sandbox engine tests (owner: sandbox engine).
+onemcp_test(sandbox_engine_unit_test
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/stream_frames_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/apt_sources_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/hardening_test.cc
+  DEPS onemcp::sandbox
+  LABELS unit)
