@@ -40,8 +40,6 @@ struct StreamableHttpServerOptions {
   // Answer POSTs with application/json instead of an SSE stream (messages the server
   // sends while handling such a request then go to the GET stream).
   bool json_responses = false;
-  // Sessions closed after this long without any request or open stream; 0: never.
-  std::chrono::milliseconds session_idle_timeout{0};
 };
 
 // Receives each new session's transport before its `initialize` is delivered. The
