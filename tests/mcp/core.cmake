@@ -3,5 +3,6 @@ onemcp_test(mcp_core_unit_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/jsonrpc_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/messages_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/peer_test.cc
   DEPS onemcp::mcp
   LABELS unit)
