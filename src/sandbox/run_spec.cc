@@ -19,8 +19,8 @@ std::optional<E> enumFrom(std::string_view text, const std::array<std::pair<E, s
 constexpr std::array<std::pair<Runtime, std::string_view>, 4> kRuntimes{{
     {Runtime::kNode, "node"}, {Runtime::kPython, "python"},
     {Runtime::kImage, "image"}, {Runtime::kBinary, "binary"}}};
-constexpr std::array<std::pair<TransportKind, std::string_view>, 2> kTransports{{
-    {TransportKind::kStdio, "stdio"}, {TransportKind::kHttp, "http"}}};
+constexpr std::array<std::pair<TransportKind, std::string_view>, 3> kTransports{{
+    {TransportKind::kStdio, "stdio"}, {TransportKind::kHttp, "http"}, {TransportKind::kSse, "sse"}}};
 constexpr std::array<std::pair<InstallKind, std::string_view>, 3> kInstalls{{
     {InstallKind::kNone, "none"}, {InstallKind::kNpm, "npm"}, {InstallKind::kPip, "pip"}}};
 
@@ -71,8 +71,12 @@ void to_json(json& j, const RunSpec& s) {
   j["name"] = s.name;
   j["runtime"] = toString(s.runtime);
   if (!s.image.empty()) j["image"] = s.image;
+  if (!s.build_context.empty()) j["build_context"] = s.build_context;
   if (s.node_major) j["node_major"] = *s.node_major;
-  j["install"] = {{"kind", toString(s.install.kind)}, {"packages", s.install.packages}};
+  json install = {{"kind", toString(s.install.kind)}, {"packages", s.install.packages}};
+  if (s.install.from_source) install["from_source"] = true;
+  if (!s.install.build_command.empty()) install["build_command"] = s.install.build_command;
+  j["install"] = std::move(install);
   j["command"] = s.command;
   if (!s.working_dir.empty()) j["working_dir"] = s.working_dir;
   json env = json::array();
@@ -84,7 +88,7 @@ void to_json(json& j, const RunSpec& s) {
   }
   j["env"] = std::move(env);
   json transport = {{"kind", toString(s.transport.kind)}};
-  if (s.transport.kind == TransportKind::kHttp) {
+  if (s.transport.kind != TransportKind::kStdio) {
     transport["port"] = s.transport.port;
     transport["path"] = s.transport.path;
   }
@@ -102,14 +106,19 @@ void to_json(json& j, const RunSpec& s) {
     evidence.push_back({{"field", e.field}, {"source", e.source}, {"detail", e.detail}});
   }
   j["evidence"] = std::move(evidence);
+  if (!s.source.empty()) j["source"] = s.source;
+  if (!s.notes.empty()) j["notes"] = s.notes;
 }
 
-Result<RunSpec> parseRunSpec(const json& j) {
+namespace {
+
+Result<RunSpec> parseChecked(const json& j) {
   if (!j.is_object()) return fail(ErrorCode::kInvalidInput, "run spec must be a JSON object");
   RunSpec s;
-  static const std::array<std::string_view, 13> kKnown{
+  static const std::array<std::string_view, 16> kKnown{
       "version", "name",   "runtime",   "image",  "node_major", "install", "command",
-      "working_dir", "env", "transport", "network", "grants",     "evidence"};
+      "working_dir", "env", "transport", "network", "grants",     "evidence", "source", "notes",
+      "build_context"};
   for (const auto& [key, value] : j.items()) {
     bool known = false;
     for (auto k : kKnown) known = known || k == key;
@@ -138,6 +147,9 @@ Result<RunSpec> parseRunSpec(const json& j) {
   auto image = stringField(j, "image", s.runtime == Runtime::kImage);
   if (!image) return fail(image.error());
   s.image = *image;
+  auto context = stringField(j, "build_context", false);
+  if (!context) return fail(context.error());
+  s.build_context = *context;
   auto node_major = stringField(j, "node_major", false);
   if (!node_major) return fail(node_major.error());
   if (!node_major->empty()) s.node_major = *node_major;
@@ -152,6 +164,13 @@ Result<RunSpec> parseRunSpec(const json& j) {
     auto pk = stringArray(*it, "packages");
     if (!pk) return fail(pk.error().wrap("install"));
     s.install.packages = std::move(*pk);
+    if (auto fs = it->find("from_source"); fs != it->end()) {
+      if (!fs->is_boolean()) return fail(fieldError("install.from_source", "must be true or false"));
+      s.install.from_source = fs->get<bool>();
+    }
+    auto build = stringArray(*it, "build_command");
+    if (!build) return fail(build.error().wrap("install"));
+    s.install.build_command = std::move(*build);
   }
 
   auto command = stringArray(j, "command");
@@ -187,9 +206,9 @@ Result<RunSpec> parseRunSpec(const json& j) {
     auto kind = stringField(*it, "kind", true);
     if (!kind) return fail(kind.error().wrap("transport"));
     auto k = enumFrom(*kind, kTransports);
-    if (!k) return fail(fieldError("transport.kind", "unknown kind '" + *kind + "' (stdio, http)"));
+    if (!k) return fail(fieldError("transport.kind", "unknown kind '" + *kind + "' (stdio, http, sse)"));
     s.transport.kind = *k;
-    if (s.transport.kind == TransportKind::kHttp) {
+    if (s.transport.kind != TransportKind::kStdio) {
       auto p = it->find("port");
       if (p == it->end() || !p->is_number_unsigned() || p->get<unsigned>() == 0 || p->get<unsigned>() > 65535) {
         return fail(fieldError("transport.port", "an http transport needs a port 1-65535"));
@@ -222,7 +241,25 @@ Result<RunSpec> parseRunSpec(const json& j) {
       s.evidence.push_back({e.value("field", ""), e.value("source", ""), e.value("detail", "")});
     }
   }
+  auto source = stringField(j, "source", false);
+  if (!source) return fail(source.error());
+  s.source = *source;
+  auto notes = stringArray(j, "notes");
+  if (!notes) return fail(notes.error());
+  s.notes = std::move(*notes);
   return s;
+}
+
+}  // namespace
+
+Result<RunSpec> parseRunSpec(const json& j) {
+  // json::value() throws on a wrongly typed member ("required": "yes"); that is bad
+  // input, not a crash.
+  try {
+    return parseChecked(j);
+  } catch (const json::exception& e) {
+    return fail(ErrorCode::kInvalidInput, std::string("run spec: ") + e.what());
+  }
 }
 
 }  // namespace onemcp::sandbox

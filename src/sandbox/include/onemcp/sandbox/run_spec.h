@@ -19,7 +19,8 @@ namespace onemcp::sandbox {
 inline constexpr int kRunSpecVersion = 1;
 
 enum class Runtime { kNode, kPython, kImage, kBinary };
-enum class TransportKind { kStdio, kHttp };
+// kSse: the legacy HTTP+SSE transport (GET /sse, POST to the announced endpoint).
+enum class TransportKind { kStdio, kHttp, kSse };
 enum class InstallKind { kNone, kNpm, kPip };
 
 struct EnvVar {
@@ -39,13 +40,19 @@ struct Grant {
 struct InstallStep {
   InstallKind kind = InstallKind::kNone;
   // Package specs as the package manager takes them: "@scope/name@1.2.3", "pkg==1.0".
+  // With from_source, paths inside the container of source folders (granted read-only)
+  // that the install step packs and installs as packages.
   std::vector<std::string> packages;
+  bool from_source = false;
+  // Run after the install in working_dir, still in the networked install step
+  // (e.g. {"npm", "run", "build"} for a TypeScript server). Empty: none.
+  std::vector<std::string> build_command;
 };
 
 struct TransportSpec {
   TransportKind kind = TransportKind::kStdio;
   std::uint16_t port = 0;      // http: the port the server listens on inside the container
-  std::string path = "/mcp";  // http: the endpoint path
+  std::string path = "/mcp";  // http: the endpoint path (sse: the event stream path)
 };
 
 // Why a field has the value it has: "package.json bin.server-everything", "README line 12".
@@ -60,6 +67,9 @@ struct RunSpec {
   std::string name;                   // stable server name, used in labels and tool prefixes
   Runtime runtime = Runtime::kNode;
   std::string image;                  // runtime image tag, or an OCI reference for kImage
+  // kImage built from source: the host path of the Dockerfile's folder (build context);
+  // image is then the tag to build. Empty: image is pulled or already present.
+  std::string build_context;
   std::optional<std::string> node_major;  // e.g. "22", from package.json engines
   InstallStep install;
   std::vector<std::string> command;   // argv inside the container
@@ -69,6 +79,8 @@ struct RunSpec {
   bool network = false;               // needs network at run time (not for install)
   std::vector<Grant> grants;
   std::vector<Evidence> evidence;
+  std::string source;                 // the input it was discovered from: "npm:@scope/x@1"
+  std::vector<std::string> notes;     // what a user should know: "pinned 1.2 not served; using 1.3"
   nlohmann::json extra = nlohmann::json::object();  // unknown fields, kept on round trip
 };
 
