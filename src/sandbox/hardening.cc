@@ -173,7 +173,7 @@ Result<ContainerConfig> runConfig(const RunSpec& spec, const HostPolicy& policy,
                   : spec.install.kind == InstallKind::kNone ? std::string(kDataDir)
                                                             : std::string(kPkgDir);
   c.network_mode = spec.network ? "bridge" : "none";
-  if (spec.transport.kind == TransportKind::kHttp) {
+  if (spec.transport.kind != TransportKind::kStdio) {
     if (spec.transport.port == 0) return fail(specError(spec, "HTTP transport has no port"));
     if (spec.network) {
       c.publish_port = spec.transport.port;

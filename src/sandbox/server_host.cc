@@ -83,7 +83,7 @@ Result<void> HostedServer::attachAndStart(milliseconds ready_timeout) {
   }
   auto started = docker_.startContainer(id_);
   if (!started) return fail(started.error().wrap("starting " + who));
-  if (spec_.transport.kind == TransportKind::kHttp) return resolveUrl(ready_timeout);
+  if (spec_.transport.kind != TransportKind::kStdio) return resolveUrl(ready_timeout);
   return {};
 }
 
@@ -194,7 +194,10 @@ Result<bool> ServerHost::ensureInstalled(const RunSpec& spec, const std::string&
   ONEMCP_TRY(have);
   if (*have) return false;
   const std::string who = "server '" + spec.name + "'";
-  Labels labels = serverLabels(policy_, spec, "", "install-cache");
+  // The package cache is shared by every owner (keyed by image and packages), like images.
+  HostPolicy shared = policy_;
+  shared.owner = std::string(kCacheOwner);
+  Labels labels = serverLabels(shared, spec, "", "install-cache");
   ONEMCP_TRY(docker_.createVolume(volume, labels));
   if (options.progress) options.progress("==> installing " + spec.name + " into " + volume);
   std::error_code ec;
@@ -248,7 +251,7 @@ Result<std::unique_ptr<HostedServer>> ServerHost::start(const RunSpec& spec,
   ONEMCP_TRY(ensureDataVolume(spec));
   RunInputs in{*image, randomInstanceId(), options.env_values, ""};
   std::string network_id;
-  if (spec.transport.kind == TransportKind::kHttp && !spec.network) {
+  if (spec.transport.kind != TransportKind::kStdio && !spec.network) {
     auto net = privateNetwork(spec, in.instance);
     if (!net) return fail(net.error().wrap("starting " + who));
     network_id = *net;

@@ -6,3 +6,7 @@ onemcp_test(sandbox_engine_unit_test
     ${CMAKE_CURRENT_LIST_DIR}/hardening_test.cc
   DEPS onemcp::sandbox
   LABELS unit)
+onemcp_test(sandbox_engine_docker_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/engine_integration_test.cc
+  DEPS onemcp::sandbox
+  LABELS "integration;docker")

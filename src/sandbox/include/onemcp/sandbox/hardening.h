@@ -18,6 +18,8 @@ namespace onemcp::sandbox {
 
 inline constexpr std::string_view kPkgDir = "/opt/onemcp/pkg";
 inline constexpr std::string_view kDataDir = "/data";
+// Owner label of the shared package caches (kept across runs, like images).
+inline constexpr std::string_view kCacheOwner = "cache";
 inline constexpr std::string_view kHostCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
 struct Limits {
