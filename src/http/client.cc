@@ -118,7 +118,13 @@ class ExchangeImpl final : public Exchange,
     req_.target(url_.target);
     req_.version(11);
     req_.set(bhttp::field::host, url_.host_header);
-    for (const auto& [k, v] : request_.headers.fields()) req_.insert(k, v);
+    for (const auto& [k, v] : request_.headers.fields()) {
+      if (equalsIgnoreCase(k, "Host")) {
+        req_.set(bhttp::field::host, v);  // the caller's Host replaces the URL's
+      } else {
+        req_.insert(k, v);
+      }
+    }
     if (!request_.headers.has("Connection")) req_.set(bhttp::field::connection, "close");
     req_.body() = request_.body;
     if (!request_.body.empty() || request_.method == "POST" || request_.method == "PUT") req_.prepare_payload();
@@ -219,6 +225,34 @@ class FailedExchange final : public Exchange {
   void cancel() override {}
 };
 
+class TimerExchange final : public Exchange, public std::enable_shared_from_this<TimerExchange> {
+ public:
+  TimerExchange(std::shared_ptr<HttpClient::Impl> client, std::function<void()> fn)
+      : client_(std::move(client)), timer_(client_->ioc), fn_(std::move(fn)) {}
+  void start(std::chrono::milliseconds delay) {
+    timer_.expires_after(delay);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->cancelled_) return;
+      auto fn = std::move(self->fn_);
+      self->fn_ = nullptr;
+      if (fn) fn();
+    });
+  }
+  void cancel() override {
+    asio::post(client_->ioc, [self = shared_from_this()] {
+      self->cancelled_ = true;
+      self->fn_ = nullptr;
+      self->timer_.cancel();
+    });
+  }
+
+ private:
+  std::shared_ptr<HttpClient::Impl> client_;  // first: destroyed last
+  asio::steady_timer timer_;
+  std::function<void()> fn_;  // io thread only
+  bool cancelled_ = false;    // io thread only
+};
+
 }  // namespace
 
 HttpClient::HttpClient(ClientOptions options) : impl_(std::make_shared<Impl>(options)) {
@@ -278,6 +312,17 @@ std::shared_ptr<Exchange> HttpClient::stream(ClientRequest request, StreamHandle
   impl_->exchanges.push_back(exchange);
   return exchange;
 }
+
+std::shared_ptr<Exchange> HttpClient::schedule(std::chrono::milliseconds delay, std::function<void()> fn) {
+  auto t = std::make_shared<TimerExchange>(impl_, std::move(fn));
+  t->start(delay);
+  std::lock_guard lock(impl_->mu);
+  std::erase_if(impl_->exchanges, [](const auto& w) { return w.expired(); });
+  impl_->exchanges.push_back(t);
+  return t;
+}
+
+bool HttpClient::onIoThread() const { return impl_->thread.get_id() == std::this_thread::get_id(); }
 
 Result<ClientResponse> HttpClient::send(ClientRequest request) {
   if (impl_->thread.get_id() == std::this_thread::get_id()) {

@@ -3,3 +3,4 @@ list(APPEND MCP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/streamable_http_common.cc
   ${CMAKE_CURRENT_LIST_DIR}/streamable_http_server.cc)
 list(APPEND MCP_PUBLIC_DEPS onemcp::http)
+list(APPEND MCP_SOURCES ${CMAKE_CURRENT_LIST_DIR}/streamable_http_client.cc)

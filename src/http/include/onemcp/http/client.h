@@ -76,6 +76,12 @@ class HttpClient {
   // called from a StreamHandlers callback (it would wait for its own thread).
   Result<ClientResponse> send(ClientRequest request);
 
+  // Runs `fn` on the client's I/O thread after `delay` unless cancel() comes first
+  // (used for SSE reconnect back-off). Never blocks.
+  std::shared_ptr<Exchange> schedule(std::chrono::milliseconds delay, std::function<void()> fn);
+  // True on the client's own I/O thread (where handlers and scheduled work run).
+  [[nodiscard]] bool onIoThread() const;
+
   struct Impl;
 
  private:

@@ -1,0 +1,370 @@
+// StreamableHttpClientTransport. Threading: all HTTP callbacks, reconnect timers and
+// message deliveries run on the HttpClient's single I/O thread, so deliveries are
+// ordered. State shared with callers' threads (queue, ids, exchanges) is guarded by mu_.
+#include "onemcp/mcp/streamable_http_client.h"
+
+#include <deque>
+#include <mutex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "onemcp/common/log.h"
+#include "onemcp/http/sse.h"
+#include "onemcp/mcp/streamable_http_common.h"
+
+namespace onemcp::mcp {
+
+namespace sh = streamable_http;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr const char* kSessionHeader = "Mcp-Session-Id";
+constexpr const char* kVersionHeader = "MCP-Protocol-Version";
+
+std::string errorResponse(const std::string& id, const Error& e) {
+  nlohmann::json j = {{"jsonrpc", "2.0"},
+                      {"id", nlohmann::json::parse(id, nullptr, false)},
+                      {"error", {{"code", static_cast<int>(e.code)}, {"message", e.message}}}};
+  return j.dump();
+}
+}  // namespace
+
+struct StreamableHttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
+  explicit Impl(StreamableHttpClientOptions o) : options(std::move(o)) {}
+
+  struct Outgoing {
+    std::string message;
+    sh::BodySummary summary;
+    bool initialized_notification = false;
+  };
+  // One SSE reader: a POST's stream or a GET (standalone or resuming a POST's stream).
+  struct SseState {
+    http::SseParser parser;
+    std::set<std::string> pending;  // request ids still unanswered on this stream
+    bool is_post = false;
+    int attempts = 0;
+  };
+
+  http::ClientRequest baseRequest(std::string method) {
+    http::ClientRequest r;
+    r.method = std::move(method);
+    r.url = options.url;
+    for (const auto& [k, v] : options.headers) r.headers.add(k, v);
+    std::lock_guard lock(mu);
+    if (!session_id.empty()) r.headers.set(kSessionHeader, session_id);
+    if (!protocol_version.empty()) r.headers.set(kVersionHeader, protocol_version);
+    return r;
+  }
+
+  void track(const std::shared_ptr<http::Exchange>& e) {
+    std::lock_guard lock(mu);
+    std::erase_if(exchanges, [](const auto& w) { return w.expired(); });
+    exchanges.push_back(e);
+  }
+
+  void pump();
+  void startPost(Outgoing out);
+  void onSseData(const std::shared_ptr<SseState>& st, std::string_view data);
+  void sseEnded(const std::shared_ptr<SseState>& st, const Result<void>& result);
+  void openGet(std::shared_ptr<SseState> st, std::string last_event_id);
+  void deliver(std::string message);
+  void failRequests(const std::set<std::string>& ids, const Error& e);
+  void closeWith(const Error& reason, bool send_delete);
+
+  StreamableHttpClientOptions options;
+  http::HttpClient client;
+  std::mutex mu;
+  TransportHandlers handlers;                          // guarded by mu
+  bool started = false;                                // guarded by mu
+  bool closed = false;                                 // guarded by mu
+  std::string session_id;                              // guarded by mu
+  std::string protocol_version;                        // guarded by mu
+  bool version_from_session_layer = false;             // guarded by mu
+  std::string initialize_id;                           // guarded by mu
+  std::deque<Outgoing> queue;                          // guarded by mu
+  bool post_in_flight = false;                         // guarded by mu
+  bool get_opened = false;                             // guarded by mu
+  std::vector<std::weak_ptr<http::Exchange>> exchanges;  // guarded by mu
+};
+
+void StreamableHttpClientTransport::Impl::deliver(std::string message) {
+  std::function<void(std::string)> on_message;
+  {
+    std::lock_guard lock(mu);
+    if (closed) return;
+    on_message = handlers.on_message;
+    if (!version_from_session_layer && !initialize_id.empty()) {
+      // Take the negotiated version from the initialize result if nobody set it.
+      auto j = nlohmann::json::parse(message, nullptr, false);
+      if (j.is_object() && j.contains("id") && j["id"].dump() == initialize_id && j.contains("result") &&
+          j["result"].is_object() && j["result"].contains("protocolVersion") &&
+          j["result"]["protocolVersion"].is_string()) {
+        protocol_version = j["result"]["protocolVersion"].get<std::string>();
+        initialize_id.clear();
+      }
+    }
+  }
+  if (on_message) on_message(std::move(message));
+}
+
+void StreamableHttpClientTransport::Impl::failRequests(const std::set<std::string>& ids, const Error& e) {
+  for (const auto& id : ids) deliver(errorResponse(id, e));
+}
+
+void StreamableHttpClientTransport::Impl::pump() {
+  Outgoing out;
+  {
+    std::lock_guard lock(mu);
+    if (closed || post_in_flight || queue.empty()) return;
+    out = std::move(queue.front());
+    queue.pop_front();
+    post_in_flight = true;
+  }
+  startPost(std::move(out));
+}
+
+void StreamableHttpClientTransport::Impl::startPost(Outgoing out) {
+  auto req = baseRequest("POST");
+  req.headers.set("Content-Type", "application/json");
+  req.headers.set("Accept", "application/json, text/event-stream");
+  req.body = out.message;
+  req.timeout = options.request_timeout;
+  req.body_idle_timeout = 0ms;  // an SSE answer may be quiet while a tool runs
+  auto st = std::make_shared<SseState>();
+  st->is_post = true;
+  st->pending.insert(out.summary.request_ids.begin(), out.summary.request_ids.end());
+  auto self = shared_from_this();
+  auto kind = std::make_shared<int>(0);  // 0 unknown, 1 json, 2 sse
+  auto json_body = std::make_shared<std::string>();
+  auto head_seen = std::make_shared<bool>(false);
+  bool open_get_after = out.initialized_notification;
+  http::StreamHandlers h;
+  h.on_head = [self, st, kind, head_seen, open_get_after](int status, const http::Headers& headers) {
+    *head_seen = true;
+    bool session_lost = false;
+    {
+      std::lock_guard lock(self->mu);
+      self->post_in_flight = false;
+      if (auto sid = headers.get(kSessionHeader); sid && !sid->empty()) self->session_id = *sid;
+      session_lost = status == 404 && !self->session_id.empty();
+    }
+    self->pump();
+    if (session_lost) {
+      self->failRequests(st->pending, Error(ErrorCode::kNotFound, "the server ended the MCP session (HTTP 404)"));
+      self->closeWith(Error(ErrorCode::kNotFound, "the server no longer knows this MCP session"), false);
+      return false;
+    }
+    if (status < 200 || status >= 300) {
+      self->failRequests(st->pending, Error(ErrorCode::kUnavailable, "HTTP " + std::to_string(status) + " from the MCP server"));
+      st->pending.clear();
+      return false;
+    }
+    auto ctype = headers.get("Content-Type").value_or("");
+    if (ctype.find("text/event-stream") != std::string::npos) {
+      *kind = 2;
+    } else if (ctype.find("application/json") != std::string::npos) {
+      *kind = 1;
+    }
+    if (status == 202 || *kind == 0) {
+      if (open_get_after && self->options.open_get_stream) {
+        bool first = false;
+        {
+          std::lock_guard lock(self->mu);
+          first = !self->get_opened;
+          self->get_opened = true;
+        }
+        if (first) self->openGet(std::make_shared<SseState>(), "");
+      }
+      return *kind != 0 && !st->pending.empty();
+    }
+    return true;
+  };
+  h.on_data = [self, st, kind, json_body](std::string_view data) {
+    if (*kind == 2) {
+      self->onSseData(st, data);
+    } else if (*kind == 1) {
+      json_body->append(data);
+    }
+    return true;
+  };
+  h.on_done = [self, st, kind, json_body, head_seen](Result<void> result) {
+    if (!*head_seen) {
+      {
+        std::lock_guard lock(self->mu);
+        self->post_in_flight = false;
+      }
+      self->pump();
+      self->failRequests(st->pending, result ? Error(ErrorCode::kIo, "no response") : result.error());
+      return;
+    }
+    if (*kind == 1) {
+      if (result && !json_body->empty()) self->deliver(std::move(*json_body));
+      else if (!result) self->failRequests(st->pending, result.error());
+      return;
+    }
+    if (*kind == 2) self->sseEnded(st, result);
+  };
+  track(client.stream(std::move(req), std::move(h)));
+}
+
+void StreamableHttpClientTransport::Impl::onSseData(const std::shared_ptr<SseState>& st, std::string_view data) {
+  st->parser.feed(data, [&](http::SseEvent ev) {
+    if (ev.data.empty()) return;  // priming event or keep-alive
+    if (!ev.event.empty() && ev.event != "message") return;
+    st->attempts = 0;
+    if (auto id = sh::responseIdOf(ev.data); !id.empty()) st->pending.erase(id);
+    deliver(std::move(ev.data));
+  });
+}
+
+void StreamableHttpClientTransport::Impl::sseEnded(const std::shared_ptr<SseState>& st, const Result<void>& result) {
+  {
+    std::lock_guard lock(mu);
+    if (closed) return;
+  }
+  // A POST stream that delivered all its answers is simply done.
+  if (st->is_post && st->pending.empty()) return;
+  std::string last = st->parser.lastEventId();
+  if (st->is_post && last.empty()) {
+    failRequests(st->pending, result ? Error(ErrorCode::kClosed, "the server closed the stream before answering")
+                                     : result.error());
+    return;
+  }
+  if (++st->attempts > options.max_reconnect_attempts) {
+    log::warn("mcp http client: giving up an SSE stream after {} attempts", options.max_reconnect_attempts);
+    failRequests(st->pending, Error(ErrorCode::kUnavailable, "the SSE stream could not be resumed"));
+    return;
+  }
+  auto delay = std::chrono::milliseconds(st->parser.retryMs().value_or(options.default_retry.count()));
+  auto self = shared_from_this();
+  track(client.schedule(delay, [self, st, last] { self->openGet(st, last); }));
+}
+
+void StreamableHttpClientTransport::Impl::openGet(std::shared_ptr<SseState> st, std::string last_event_id) {
+  {
+    std::lock_guard lock(mu);
+    if (closed) return;
+  }
+  auto req = baseRequest("GET");
+  req.headers.set("Accept", "text/event-stream");
+  if (!last_event_id.empty()) req.headers.set("Last-Event-ID", last_event_id);
+  req.timeout = options.request_timeout;
+  req.body_idle_timeout = 0ms;
+  auto self = shared_from_this();
+  auto ok = std::make_shared<bool>(false);
+  http::StreamHandlers h;
+  h.on_head = [self, st, ok](int status, const http::Headers& headers) {
+    auto ctype = headers.get("Content-Type").value_or("");
+    *ok = status == 200 && ctype.find("text/event-stream") != std::string::npos;
+    if (!*ok && status != 405) {
+      log::debug("mcp http client: GET stream refused with HTTP {}", status);
+    }
+    return *ok;
+  };
+  h.on_data = [self, st](std::string_view data) {
+    self->onSseData(st, data);
+    return true;
+  };
+  h.on_done = [self, st, ok](Result<void> result) {
+    if (!*ok) {
+      // 405: the server has no GET stream. Anything else: a resumption that failed.
+      if (st->is_post) self->failRequests(st->pending, Error(ErrorCode::kUnavailable, "the SSE stream could not be resumed"));
+      return;
+    }
+    self->sseEnded(st, result);
+  };
+  track(client.stream(std::move(req), std::move(h)));
+}
+
+void StreamableHttpClientTransport::Impl::closeWith(const Error& reason, bool send_delete) {
+  std::function<void(const Error&)> on_close;
+  std::vector<std::shared_ptr<http::Exchange>> live;
+  std::string sid;
+  {
+    std::lock_guard lock(mu);
+    if (closed) return;
+    closed = true;
+    on_close = std::move(handlers.on_close);
+    handlers = {};
+    for (auto& w : exchanges) {
+      if (auto e = w.lock()) live.push_back(std::move(e));
+    }
+    exchanges.clear();
+    queue.clear();
+    sid = session_id;
+  }
+  for (auto& e : live) e->cancel();
+  if (send_delete && !sid.empty() && options.delete_on_close) {
+    auto req = baseRequest("DELETE");
+    req.timeout = 2s;
+    if (client.onIoThread()) {
+      client.stream(std::move(req), {});
+    } else {
+      (void)client.send(std::move(req));
+    }
+  }
+  if (on_close) on_close(reason);
+}
+
+StreamableHttpClientTransport::StreamableHttpClientTransport(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<StreamableHttpClientTransport>> StreamableHttpClientTransport::create(
+    StreamableHttpClientOptions options) {
+  auto url = http::parseUrl(options.url);
+  if (!url) return fail(url.error());
+  if (url->unix_socket) return fail(ErrorCode::kInvalidInput, "the MCP endpoint must be an http:// URL");
+  return std::unique_ptr<StreamableHttpClientTransport>(
+      new StreamableHttpClientTransport(std::make_shared<Impl>(std::move(options))));
+}
+
+StreamableHttpClientTransport::~StreamableHttpClientTransport() { close(); }
+
+Result<void> StreamableHttpClientTransport::start(TransportHandlers handlers) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->closed) return fail(ErrorCode::kClosed, "transport closed");
+  if (impl_->started) return fail(ErrorCode::kInvalidInput, "transport already started");
+  impl_->handlers = std::move(handlers);
+  impl_->started = true;
+  return {};
+}
+
+Result<void> StreamableHttpClientTransport::send(std::string message, const SendOptions&) {
+  auto summary = sh::summarizeBody(message);
+  if (!summary) return fail(ErrorCode::kInvalidInput, "not a JSON-RPC message: " + summary.error().message);
+  Impl::Outgoing out;
+  out.initialized_notification = message.find("\"notifications/initialized\"") != std::string::npos;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->closed) return fail(ErrorCode::kClosed, "transport closed");
+    if (!impl_->started) return fail(ErrorCode::kInvalidInput, "transport not started");
+    if (summary->has_initialize && !summary->request_ids.empty()) impl_->initialize_id = summary->request_ids.front();
+    out.message = std::move(message);
+    out.summary = std::move(*summary);
+    impl_->queue.push_back(std::move(out));
+  }
+  impl_->pump();
+  return {};
+}
+
+void StreamableHttpClientTransport::close() {
+  impl_->closeWith(Error(ErrorCode::kClosed, "transport closed"), true);
+}
+
+void StreamableHttpClientTransport::setProtocolVersion(std::string version) {
+  std::lock_guard lock(impl_->mu);
+  impl_->protocol_version = std::move(version);
+  impl_->version_from_session_layer = true;
+}
+
+std::string StreamableHttpClientTransport::protocolVersion() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->protocol_version;
+}
+
+std::string StreamableHttpClientTransport::sessionId() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->session_id;
+}
+
+}  // namespace onemcp::mcp
