@@ -1,6 +1,7 @@
 // `onemcp eval run` answers a queries file with the search index and writes a run
 // file; `onemcp eval score` scores a run file against qrels. See docs/retrieval.md.
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -26,7 +27,29 @@ struct RunArgs {
   float server_own_weight = search::QueryOptions{}.server_own_weight;
   float second_tool_weight = search::QueryOptions{}.second_tool_weight;
   bool approximate = false;
+  bool no_artifacts = false;
+  std::vector<std::string> fields;  // "tool_name=2" ...: BM25F field weights
 };
+
+Result<void> applyFieldWeights(const std::vector<std::string>& settings, search::FieldWeights& w) {
+  const std::pair<const char*, float*> known[] = {
+      {"tool_name", &w.tool_name},     {"tool_description", &w.tool_description},
+      {"tool_params", &w.tool_params}, {"tool_server", &w.tool_server},
+      {"server_name", &w.server_name}, {"server_description", &w.server_description},
+      {"server_keywords", &w.server_keywords}};
+  for (const auto& s : settings) {
+    const auto eq = s.find('=');
+    bool done = false;
+    for (const auto& [name, ptr] : known) {
+      if (eq != std::string::npos && s.substr(0, eq) == name) {
+        *ptr = std::strtof(s.c_str() + eq + 1, nullptr);
+        done = true;
+      }
+    }
+    if (!done) return fail(ErrorCode::kInvalidInput, "unknown field weight '" + s + "'");
+  }
+  return {};
+}
 
 std::filesystem::path defaultModel() {
   return Paths::resolve(processEnv()).cache_dir / "models" / "default.omv";
@@ -39,6 +62,7 @@ Result<search::QueryOptions> queryOptions(const RunArgs& a) {
   o.dense_weight = a.dense_weight;
   o.server_own_weight = a.server_own_weight;
   o.second_tool_weight = a.second_tool_weight;
+  o.describe_artifacts = !a.no_artifacts;
   if (a.mode == "lexical") {
     o.mode = search::Mode::kLexical;
   } else if (a.mode == "dense") {
@@ -76,6 +100,7 @@ Result<void> runEval(const RunArgs& a) {
   }
   search::IndexConfig config;
   config.approximate = a.approximate;
+  ONEMCP_TRY(applyFieldWeights(a.fields, config.fields));
   const auto t0 = std::chrono::steady_clock::now();
   auto index = search::SearchIndex::build(std::move(*catalog), encoder, config);
   if (!index) return fail(std::move(index).error());
@@ -111,6 +136,8 @@ void addRun(CLI::App& eval, CommandRegistry& registry) {
   run->add_option("--dense-weight", args->dense_weight, "Hybrid: share of the dense channel");
   run->add_option("--server-own-weight", args->server_own_weight, "Server text vs best tool");
   run->add_option("--second-tool-weight", args->second_tool_weight, "Bonus for a second tool");
+  run->add_flag("--no-artifacts", args->no_artifacts, "Do not add file-type words for paths/URLs");
+  run->add_option("--field", args->fields, "BM25F field weight, e.g. tool_name=2 (repeatable)");
   run->add_flag("--approximate", args->approximate, "HNSW instead of the exact scan");
   run->callback([args, &registry] {
     if (auto r = runEval(*args); !r) {

@@ -171,8 +171,11 @@ Result<void> SearchIndex::dense(std::string_view text, const QueryOptions& optio
   return {};
 }
 
-Result<SearchIndex::Scores> SearchIndex::score(std::string_view text,
+Result<SearchIndex::Scores> SearchIndex::score(std::string_view query,
                                                const QueryOptions& options) const {
+  std::string expanded(query);
+  if (options.describe_artifacts) expanded += describeArtifacts(query);
+  const std::string_view text = expanded;
   const std::size_t nt = catalog_.tools.size();
   const std::size_t ns = catalog_.servers.size();
   Scores lex{std::vector<float>(ns, 0.0F), std::vector<float>(nt, 0.0F)};

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 
 namespace onemcp::search {
@@ -136,6 +137,91 @@ std::string Stemmer::stem(std::string_view word) {
   if (out == nullptr) return std::string(word);
   return {reinterpret_cast<const char*>(out),
           static_cast<std::size_t>(sb_stemmer_length(impl_->stemmer))};
+}
+
+namespace {
+
+std::string_view fileTypeWords(std::string_view ext) {
+  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
+      {"md", "markdown document"},   {"markdown", "markdown document"},
+      {"doc", "word document"},      {"docx", "word document"},
+      {"ppt", "powerpoint presentation slides"}, {"pptx", "powerpoint presentation slides"},
+      {"xls", "excel spreadsheet"},  {"xlsx", "excel spreadsheet"},
+      {"csv", "csv spreadsheet table"}, {"pdf", "pdf document"},
+      {"html", "html web page"},     {"htm", "html web page"},
+      {"png", "image picture"},      {"jpg", "image picture"},
+      {"jpeg", "image picture"},     {"svg", "image vector graphic"},
+      {"gif", "image animation"},    {"txt", "text"},
+      {"json", "json data"},         {"py", "python code"},
+      {"js", "javascript code"},     {"ts", "typescript code"},
+      {"mp3", "audio"},              {"wav", "audio"},
+      {"mp4", "video"},              {"bib", "bibtex bibliography"},
+  };
+  for (const auto& [e, words] : kTypes) {
+    if (e == ext) return words;
+  }
+  return {};
+}
+
+bool isRelativeTimeWord(std::string_view w) {
+  static constexpr std::string_view kWords[] = {
+      "today",  "tomorrow", "yesterday", "tonight",  "monday", "tuesday", "wednesday",
+      "thursday", "friday", "saturday",  "sunday",   "weekend"};
+  for (auto k : kWords) {
+    if (k == w) return true;
+  }
+  return false;
+}
+
+// "next week", "last month", "past three days", "24h": the prompt needs today's date.
+bool mentionsRelativeTime(std::string_view text) {
+  const auto words = splitWords(text);
+  static constexpr std::string_view kUnits[] = {"day", "days", "week", "weeks", "month",
+                                                "months", "year", "years", "hours", "h"};
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (isRelativeTimeWord(words[i])) return true;
+    const bool anchor = words[i] == "next" || words[i] == "last" || words[i] == "past" ||
+                        words[i] == "coming" || words[i] == "ago";
+    for (std::size_t j = i + 1; anchor && j < std::min(words.size(), i + 3); ++j) {
+      for (auto u : kUnits) {
+        if (words[j] == u) return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string describeArtifacts(std::string_view text) {
+  std::string out;
+  if (mentionsRelativeTime(text)) out += " current date time";
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])) != 0) ++i;
+    std::size_t j = i;
+    while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j])) == 0) ++j;
+    std::string_view tok = text.substr(i, j - i);
+    i = j;
+    while (!tok.empty() && std::string_view(".,;:!?)\"'`").find(tok.back()) != std::string_view::npos) {
+      tok.remove_suffix(1);
+    }
+    const bool url = tok.starts_with("http://") || tok.starts_with("https://") || tok.starts_with("www.");
+    const bool path = !url && (tok.starts_with("/") || tok.starts_with("~/") || tok.starts_with("./")) &&
+                      tok.find('/', 1) != std::string_view::npos;
+    if (url) out += " url web page link";
+    if (!path) continue;
+    out += " file";
+    const auto dot = tok.rfind('.');
+    if (dot != std::string_view::npos && dot > tok.rfind('/')) {
+      std::string ext(tok.substr(dot + 1));
+      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (auto words = fileTypeWords(ext); !words.empty()) out.append(" ").append(words);
+    } else {
+      out += " directory folder";
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> analyze(std::string_view text, Stemmer& stemmer) {

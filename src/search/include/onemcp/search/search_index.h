@@ -24,7 +24,7 @@ namespace onemcp::search {
 struct FieldWeights {
   float tool_name = 2.0F;
   float tool_description = 1.0F;
-  float tool_params = 0.3F;
+  float tool_params = 1.0F;
   float tool_server = 1.0F;  // the owning server's name, on each tool document
   float server_name = 2.0F;
   float server_description = 1.0F;
@@ -47,9 +47,10 @@ struct QueryOptions {
   Mode mode = Mode::kHybrid;
   MergeMode merge = MergeMode::kRoundRobin;
   float dense_weight = 0.5F;        // hybrid: share of the dense channel
-  float server_own_weight = 1.0F;   // server text vs its best tool
-  float second_tool_weight = 0.2F;  // bonus for a server's second-best tool
+  float server_own_weight = 0.5F;   // server text vs its best tool
+  float second_tool_weight = 0.5F;  // bonus for a server's second-best tool
   std::size_t dense_candidates = 200;
+  bool describe_artifacts = true;  // paths and URLs add file-type words (text.h)
   SplitOptions split;
 };
 

@@ -36,6 +36,12 @@ class Stemmer {
   std::unique_ptr<Impl> impl_;
 };
 
+// Words describing the artefacts a prompt names: a file path yields "file" (and its
+// type: ".xlsx" -> "excel spreadsheet"), a URL yields "url web page", a relative date
+// ("tomorrow", "past three days") yields "current date time". Generic vocabulary, so
+// that "save it to /root/a.docx" meets tools that write Word files.
+std::string describeArtifacts(std::string_view text);
+
 // splitWords, drop stopwords, stem: the terms the BM25 index stores and queries.
 std::vector<std::string> analyze(std::string_view text, Stemmer& stemmer);
 
