@@ -4,3 +4,4 @@ list(APPEND MCP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/streamable_http_server.cc)
 list(APPEND MCP_PUBLIC_DEPS onemcp::http)
 list(APPEND MCP_SOURCES ${CMAKE_CURRENT_LIST_DIR}/streamable_http_client.cc)
+list(APPEND MCP_SOURCES ${CMAKE_CURRENT_LIST_DIR}/legacy_sse_client.cc)

@@ -4,5 +4,6 @@ onemcp_test(mcp_http_transports_test
     ${CMAKE_CURRENT_LIST_DIR}/streamable_http_common_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/streamable_http_server_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/streamable_http_client_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/legacy_sse_client_test.cc
   DEPS onemcp::mcp
   LABELS unit)
