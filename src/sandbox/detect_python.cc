@@ -167,6 +167,8 @@ PythonManifest parseSetupPy(std::string_view text) {
   m.version = keywordString(text, "version");
   if (auto pos = text.find("console_scripts"); pos != std::string_view::npos) {
     std::string_view rest = text.substr(pos + 15);
+    auto open = rest.find('[');
+    rest = open == std::string_view::npos ? std::string_view() : rest.substr(open + 1);
     rest = rest.substr(0, rest.find(']'));
     for (const auto& entry : quotedStrings(rest)) {
       auto eq = entry.find('=');

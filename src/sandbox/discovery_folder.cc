@@ -207,7 +207,8 @@ Result<PythonManifest> readPythonManifest(const SourceTree& tree, std::string& f
 }
 
 // A console script, a package with __main__.py, or a script file.
-bool detectPython(const SourceTree& tree, Discovery& d, RunSpec& spec, std::string& entry_file) {
+// `bare_scripts`: also a lone server.py/main.py without any manifest.
+bool detectPython(const SourceTree& tree, Discovery& d, RunSpec& spec, std::string& entry_file, bool bare_scripts) {
   std::string file;
   auto manifest = readPythonManifest(tree, file);
   if (!manifest) {
@@ -268,7 +269,7 @@ bool detectPython(const SourceTree& tree, Discovery& d, RunSpec& spec, std::stri
       if (!spec.command.empty()) break;
     }
   }
-  if (spec.command.empty()) {
+  if (spec.command.empty() && (bare_scripts || !file.empty())) {
     for (const std::string& candidate : std::vector<std::string>{"server.py", "main.py", "mcp_server.py", "app.py", spec.name + ".py"}) {
       if (!tree.read(candidate)) continue;
       startWith({"python3", candidate}, candidate, "script file " + candidate);
@@ -344,12 +345,14 @@ Discovery Discoverer::fromFolder(const SourceTree& tree, const std::string& host
   spec.source = "folder:" + host_path;
   spec.grants = {{host_path, std::string(kSourceMount), false}};
   std::string entry_file;
-  bool found = detectNode(tree, "", d, spec, entry_file) || detectPython(tree, d, spec, entry_file);
+  // A package manifest says most; then a Dockerfile, the author's own recipe; then a
+  // lone script.
+  bool found = detectNode(tree, "", d, spec, entry_file) || detectPython(tree, d, spec, entry_file, false) ||
+               detectDockerfile(tree, host_path, spec) || detectPython(tree, d, spec, entry_file, true);
   if (d.outcome != Outcome::kRunnable) {
-    if (d.outcome != Outcome::kInvalid) d.spec = std::move(spec);
+    if (!spec.command.empty()) d.spec = std::move(spec);  // a partial spec only when it says what runs
     return d;
   }
-  if (!found) found = detectDockerfile(tree, host_path, spec);
   if (!found) {
     if (auto sj = tree.read("server.json")) {
       json j = json::parse(*sj, nullptr, false);

@@ -1,0 +1,29 @@
+# Run specs, discovery and verification (owner: discovery).
+onemcp_test(run_spec_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/run_spec_test.cc
+  DEPS onemcp::sandbox
+  LABELS unit)
+onemcp_test(discovery_parsers_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_parsers_test.cc
+  DEPS onemcp::sandbox
+  LABELS unit)
+onemcp_test(discovery_sources_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_sources_test.cc
+  DEPS onemcp::sandbox
+  LABELS unit)
+onemcp_test(discovery_fixtures_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_fixtures_test.cc
+  DEPS onemcp::sandbox
+  LABELS unit)
+onemcp_test(discovery_census_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_census_test.cc
+  DEPS onemcp::sandbox
+  LABELS unit)
+onemcp_test(discovery_git_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_git_test.cc
+  DEPS onemcp::sandbox
+  LABELS integration)
+onemcp_test(discovery_npm_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_npm_test.cc
+  DEPS onemcp::sandbox
+  LABELS "integration;npm")
