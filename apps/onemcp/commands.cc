@@ -3,13 +3,17 @@
 namespace onemcp::app {
 
 // Declared here, defined in each component's *_commands.cc (one line each).
-// void addDemoServerCommands(CLI::App&, CommandRegistry&);
+void addDemoServerCommands(CLI::App&, CommandRegistry&);
 void addEvalCommands(CLI::App&, CommandRegistry&);
+void addClientCommands(CLI::App&, CommandRegistry&);
+void addRegistryCommands(CLI::App&, CommandRegistry&);
 
 std::vector<AddCommands> allCommands() {
   return {
-      // addDemoServerCommands,
+      addDemoServerCommands,
       addEvalCommands,
+      addClientCommands,
+      addRegistryCommands,
   };
 }
 

@@ -1,0 +1,32 @@
+#include "onemcp/registry/api_json.h"
+
+namespace onemcp::registry {
+
+nlohmann::ordered_json serverEntryJson(const ServerRecord& server) {
+  using Json = nlohmann::ordered_json;
+  Json doc = Json::parse(server.server_json, nullptr, false);
+  if (doc.is_discarded()) doc = Json::object();  // the store validated it; never expected
+  Json meta = Json::object();
+  meta["id"] = server.id;
+  meta["source"] = server.source;
+  meta["changeVersion"] = server.change_version;
+  if (!server.flags.empty()) meta["flags"] = server.flags;
+  Json annotations = Json::parse(server.meta_json, nullptr, false);
+  if (annotations.is_object() && !annotations.empty()) meta["annotations"] = std::move(annotations);
+  Json entry = Json::object();
+  entry["server"] = std::move(doc);
+  entry["_meta"] = Json::object({{kMetaKey, std::move(meta)}});
+  return entry;
+}
+
+nlohmann::ordered_json serverPageJson(const ServerPage& page) {
+  using Json = nlohmann::ordered_json;
+  Json servers = Json::array();
+  for (const auto& s : page.servers) servers.push_back(serverEntryJson(s));
+  Json metadata = Json::object();
+  if (!page.next_cursor.empty()) metadata["nextCursor"] = page.next_cursor;
+  metadata["count"] = page.servers.size();
+  return Json::object({{"servers", std::move(servers)}, {"metadata", std::move(metadata)}});
+}
+
+}  // namespace onemcp::registry
