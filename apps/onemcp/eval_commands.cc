@@ -20,7 +20,7 @@ struct RunArgs {
   std::string out;
   std::string mode = "hybrid";
   std::string model;
-  std::string merge = "rr";
+  std::string merge = "none";
   std::size_t sample = 0;
   std::size_t k = 10;
   float dense_weight = search::QueryOptions{}.dense_weight;

@@ -214,7 +214,7 @@ Result<SearchResult> SearchIndex::search(std::string_view query, const QueryOpti
   if (!whole) return fail(std::move(whole).error());
   std::vector<std::vector<Ranked>> server_lists{topOf(whole->servers, options.servers)};
   std::vector<std::vector<Ranked>> tool_lists{topOf(whole->tools, options.tools)};
-  if (options.merge != MergeMode::kNone) result.subtasks = splitTasks(query, options.split);
+  if (options.split_tasks) result.subtasks = splitTasks(query, options.split);
   if (result.subtasks.size() > 1) {
     for (const auto& sub : result.subtasks) {
       auto s = score(sub, options);
@@ -226,7 +226,7 @@ Result<SearchResult> SearchIndex::search(std::string_view query, const QueryOpti
                         result.subtask_servers.end());
     tool_lists.insert(tool_lists.end(), result.subtask_tools.begin(), result.subtask_tools.end());
   }
-  if (server_lists.size() == 1) {
+  if (server_lists.size() == 1 || options.merge == MergeMode::kNone) {
     result.servers = std::move(server_lists.front());
     result.tools = std::move(tool_lists.front());
   } else if (options.merge == MergeMode::kMaxScore) {

@@ -95,6 +95,7 @@ TEST(SearchIndex, EverySubTaskIsRepresentedInTheTopServers) {
   auto index = lexicalIndex();
   QueryOptions o;
   o.servers = 2;
+  o.merge = MergeMode::kRoundRobin;
   auto r = index->search("1. Get the weather forecast for Paris\n2. Schedule a meeting on my calendar", o);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->subtasks.size(), 2U);

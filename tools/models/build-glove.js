@@ -66,76 +66,13 @@ const harmonic = Math.log(n) + 0.5772156649;
 const weights = words.map((_, r) => SIF_A / (SIF_A + 1 / ((r + 1) * harmonic)));
 
 // 4. write
-function toHalf(f) {
-  const buf = new DataView(new ArrayBuffer(4));
-  buf.setFloat32(0, f);
-  const x = buf.getUint32(0);
-  const sign = (x >>> 16) & 0x8000;
-  let exp = ((x >>> 23) & 0xff) - 127 + 15;
-  let mant = x & 0x7fffff;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    mant = (mant | 0x800000) >>> (1 - exp);
-    return sign | ((mant + 0x1000) >>> 13);
-  }
-  if (exp >= 31) return sign | 0x7c00;
-  const h = sign | (exp << 10) | (mant >>> 13);
-  return (mant & 0x1000) ? h + 1 : h;  // round half up on the dropped bits
-}
-function halfToFloat(h) {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >>> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * Math.pow(2, -24);
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * Math.pow(2, e - 15);
-}
-
-const order = [...words.keys()].sort((a, b) => Buffer.compare(Buffer.from(words[a]), Buffer.from(words[b])));
-const align = (x) => Math.ceil(x / 16) * 16;
-const strBytes = order.reduce((s, i) => s + Buffer.byteLength(words[i]), 0);
-const offOffsets = 64;
-const offStrings = align(offOffsets + 4 * (n + 1));
-const offWeights = align(offStrings + strBytes);
-const offVectors = align(offWeights + 4 * n);
-const total = offVectors + 2 * n * dim;
-const file = Buffer.alloc(total);
-file.write('OMCPVEC1', 0, 'ascii');
-file.writeUInt32LE(1, 8);
-file.writeUInt32LE(dim, 12);
-file.writeUInt32LE(n, 16);
-file.writeUInt32LE(0, 20);
-file.writeBigUInt64LE(BigInt(strBytes), 24);
-file.writeBigUInt64LE(BigInt(offOffsets), 32);
-file.writeBigUInt64LE(BigInt(offStrings), 40);
-file.writeBigUInt64LE(BigInt(offWeights), 48);
-file.writeBigUInt64LE(BigInt(offVectors), 56);
-let pos = 0;
-order.forEach((i, row) => {
-  file.writeUInt32LE(pos, offOffsets + 4 * row);
-  pos += file.write(words[i], offStrings + pos, 'utf8');
-  file.writeFloatLE(weights[i], offWeights + 4 * row);
-  for (let d = 0; d < dim; ++d) {
-    file.writeUInt16LE(toHalf(vecs[i][d]), offVectors + 2 * (row * dim + d));
-  }
-});
-file.writeUInt32LE(pos, offOffsets + 4 * n);
-fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out + '.tmp', file);
-fs.renameSync(out + '.tmp', out);
+const omv = require('./omv');
+const { toHalf, halfToFloat, tokens } = omv;
+const total = omv.write(out, dim, words, weights, vecs);
 
 // Reference sentence vectors (float64, with the stored f16-rounded word vectors so the
 // comparison measures the encoder, not the quantisation).
 const index = new Map(words.map((w, i) => [w, i]));
-function tokens(text) {
-  return text
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .replace(/([A-Za-z])([0-9])|([0-9])([A-Za-z])/g, (m, a, b, c, d) => (a ? a + ' ' + b : c + ' ' + d))
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((t) => t.length > 0);
-}
 function encode(text) {
   const acc = new Float64Array(dim);
   for (const t of tokens(text)) {

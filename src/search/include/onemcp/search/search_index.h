@@ -45,9 +45,12 @@ struct QueryOptions {
   std::size_t servers = 10;
   std::size_t tools = 10;
   Mode mode = Mode::kHybrid;
-  MergeMode merge = MergeMode::kRoundRobin;
-  float dense_weight = 0.5F;        // hybrid: share of the dense channel
-  float server_own_weight = 0.5F;   // server text vs its best tool
+  // Sub-tasks are always split out and ranked (per-subtask lists); `merge` says how
+  // they change the overall lists. kNone measured best on the dev data (docs/retrieval.md).
+  bool split_tasks = true;
+  MergeMode merge = MergeMode::kNone;
+  float dense_weight = 0.3F;        // hybrid: share of the dense channel
+  float server_own_weight = 0.7F;   // server text vs its best tool
   float second_tool_weight = 0.5F;  // bonus for a server's second-best tool
   std::size_t dense_candidates = 200;
   bool describe_artifacts = true;  // paths and URLs add file-type words (text.h)
