@@ -32,7 +32,7 @@ void addStoreOptions(CLI::App& cmd, StoreArgs& args) {
                  "catalogue database: sqlite:PATH or postgresql://USER@HOST:PORT/DB "
                  "(default: SQLite under the XDG data dir)")
       ->envname("ONEMCP_REGISTRY_DB");
-  cmd.add_flag("--no-seed", args.no_seed, "do not import the shipped seed catalogue into an empty store");
+  cmd.add_flag("--no-seed", args.no_seed, "do not import the shipped seed catalogue");
 }
 
 void printProgress(const ImportReport& r) {
@@ -53,7 +53,8 @@ void printSummary(const std::string& what, const ImportReport& r) {
   }
 }
 
-// Opens the store; the embedded default (and any empty store) gets the seed once.
+// Opens the store and imports the shipped seed unless this seed file was imported
+// before (a hash check; cheap), so a first start has a catalogue to search.
 Result<std::unique_ptr<CatalogStore>> openStore(const StoreArgs& args, const Clock& clock) {
   std::string url = args.db;
   if (url.empty()) {
@@ -66,9 +67,6 @@ Result<std::unique_ptr<CatalogStore>> openStore(const StoreArgs& args, const Clo
   auto store = registry::openCatalogStore(url, clock);
   if (!store) return store;
   if (args.no_seed) return store;
-  auto count = (*store)->countServers();
-  if (!count) return fail(std::move(count).error());
-  if (*count > 0) return store;
   auto seed = registry::findSeedCatalog(processEnv());
   if (!seed) {
     std::cerr << "warning: " << seed.error().message << "\n";
