@@ -280,6 +280,41 @@ TEST_F(StreamableHttpServerTest, UnrelatedMessagesGoOnTheGetStreamAndReplayAfter
   ex2->cancel();
 }
 
+TEST_F(StreamableHttpServerTest, PostStreamResumesOnGetWithLastEventId) {
+  auto sid = initialize();
+  // A call answered later; the client drops the stream after the priming event.
+  std::promise<std::string> primed;
+  bool got = false;
+  http::SseParser parser;
+  auto req = post(call(6, "later"), sid);
+  req.body_idle_timeout = 0ms;
+  auto ex = client_.stream(req, {.on_head = {}, .on_data = [&](std::string_view d) {
+                                   parser.feed(d, [&](http::SseEvent e) {
+                                     if (!got) { got = true; primed.set_value(e.id); }
+                                   });
+                                   return true;
+                                 }, .on_done = {}});
+  auto f = primed.get_future();
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+  std::string priming_id = f.get();
+  ASSERT_FALSE(priming_id.empty());
+  ex->cancel();
+  ASSERT_TRUE(sessions_.last()->send(R"({"jsonrpc":"2.0","id":6,"result":{"late":true}})", {.related_request_id = "6"}));
+
+  http::ClientRequest get;
+  get.method = "GET";
+  get.url = server_->url();
+  get.headers.set("Accept", "text/event-stream");
+  get.headers.set("Mcp-Session-Id", sid);
+  get.headers.set("Last-Event-ID", priming_id);
+  auto r = client_.send(get);  // the stream ends after the replayed answer
+  ASSERT_TRUE(r) << r.error().toString();
+  EXPECT_EQ(r->status, 200);
+  auto data = sseData(r->body);
+  ASSERT_EQ(data.size(), 1u);
+  EXPECT_EQ(json::parse(data[0])["result"]["late"], true);
+}
+
 TEST_F(StreamableHttpServerTest, DeleteEndsTheSession) {
   auto sid = initialize();
   http::ClientRequest del;
