@@ -297,8 +297,14 @@ class EngineClient final : public DockerClient {
     ONEMCP_TRY(j);
     std::vector<NetworkInfo> out;
     for (const auto& n : *j) {
-      out.push_back(NetworkInfo{str(n, "Id"), str(n, "Name"), n.value("Internal", false),
-                                labelsOf(n.value("Labels", json()))});
+      NetworkInfo info{str(n, "Id"), str(n, "Name"), n.value("Internal", false),
+                       labelsOf(n.value("Labels", json())), "", ""};
+      const json ipam = n.value("IPAM", json::object());
+      if (ipam.contains("Config") && ipam["Config"].is_array() && !ipam["Config"].empty()) {
+        info.gateway = str(ipam["Config"][0], "Gateway");
+        info.subnet = str(ipam["Config"][0], "Subnet");
+      }
+      out.push_back(std::move(info));
     }
     return out;
   }

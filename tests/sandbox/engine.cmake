@@ -10,3 +10,11 @@ onemcp_test(sandbox_engine_docker_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/engine_integration_test.cc
   DEPS onemcp::sandbox
   LABELS "integration;docker")
+onemcp_test(sandbox_hosted_servers_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/hosted_servers_test.cc
+  DEPS onemcp::sandbox Boost::url
+  LABELS "integration;docker")
+onemcp_test(sandbox_containment_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/containment_test.cc
+  DEPS onemcp::sandbox
+  LABELS "integration;docker")

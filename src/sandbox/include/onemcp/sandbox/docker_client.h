@@ -118,6 +118,8 @@ struct NetworkInfo {
   std::string name;
   bool internal = false;
   Labels labels;
+  std::string gateway;  // first IPAM gateway when the engine reports one
+  std::string subnet;   // first IPAM subnet, e.g. "172.17.0.0/16"
 };
 
 struct WaitResult {
