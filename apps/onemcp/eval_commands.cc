@@ -28,6 +28,7 @@ struct RunArgs {
   float second_tool_weight = search::QueryOptions{}.second_tool_weight;
   bool approximate = false;
   bool no_artifacts = false;
+  float tool_server_weight = search::QueryOptions{}.tool_server_weight;
   std::vector<std::string> fields;  // "tool_name=2" ...: BM25F field weights
 };
 
@@ -63,6 +64,7 @@ Result<search::QueryOptions> queryOptions(const RunArgs& a) {
   o.server_own_weight = a.server_own_weight;
   o.second_tool_weight = a.second_tool_weight;
   o.describe_artifacts = !a.no_artifacts;
+  o.tool_server_weight = a.tool_server_weight;
   if (a.mode == "lexical") {
     o.mode = search::Mode::kLexical;
   } else if (a.mode == "dense") {
@@ -137,6 +139,7 @@ void addRun(CLI::App& eval, CommandRegistry& registry) {
   run->add_option("--server-own-weight", args->server_own_weight, "Server text vs best tool");
   run->add_option("--second-tool-weight", args->second_tool_weight, "Bonus for a second tool");
   run->add_flag("--no-artifacts", args->no_artifacts, "Do not add file-type words for paths/URLs");
+  run->add_option("--tool-server-weight", args->tool_server_weight, "Share of server score a tool inherits");
   run->add_option("--field", args->fields, "BM25F field weight, e.g. tool_name=2 (repeatable)");
   run->add_flag("--approximate", args->approximate, "HNSW instead of the exact scan");
   run->callback([args, &registry] {

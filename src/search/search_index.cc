@@ -200,10 +200,17 @@ Result<SearchIndex::Scores> SearchIndex::score(std::string_view query,
       second[s] = v;
     }
   }
+  std::vector<float> own(ns, 0.0F);
   for (std::size_t s = 0; s < ns; ++s) {
-    const float own = (1.0F - a) * lex.servers[s] + a * den.servers[s];
-    out.servers[s] = std::max(options.server_own_weight * own, best[s]) +
+    own[s] = (1.0F - a) * lex.servers[s] + a * den.servers[s];
+    out.servers[s] = std::max(options.server_own_weight * own[s], best[s]) +
                      options.second_tool_weight * second[s];
+  }
+  // A tool inherits a share of its server's evidence: the right server's tools rise.
+  if (options.tool_server_weight > 0.0F) {
+    for (std::size_t i = 0; i < nt; ++i) {
+      if (out.tools[i] > 0.0F) out.tools[i] += options.tool_server_weight * out.servers[catalog_.tools[i].server];
+    }
   }
   return out;
 }

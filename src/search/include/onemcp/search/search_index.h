@@ -52,6 +52,7 @@ struct QueryOptions {
   float dense_weight = 0.3F;        // hybrid: share of the dense channel
   float server_own_weight = 0.7F;   // server text vs its best tool
   float second_tool_weight = 0.5F;  // bonus for a server's second-best tool
+  float tool_server_weight = 0.0F;  // share of its server's score added to a tool
   std::size_t dense_candidates = 200;
   bool describe_artifacts = true;  // paths and URLs add file-type words (text.h)
   SplitOptions split;
