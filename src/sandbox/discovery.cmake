@@ -12,5 +12,8 @@ list(APPEND SANDBOX_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/discovery_env.cc
   ${CMAKE_CURRENT_LIST_DIR}/discovery_launch.cc
   ${CMAKE_CURRENT_LIST_DIR}/discovery_registry.cc
-  ${CMAKE_CURRENT_LIST_DIR}/discovery_folder.cc)
-list(APPEND SANDBOX_PRIVATE_DEPS tomlplusplus::tomlplusplus yaml-cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/discovery_folder.cc
+  ${CMAKE_CURRENT_LIST_DIR}/verify.cc
+  ${CMAKE_CURRENT_LIST_DIR}/verify_local.cc
+  ${CMAKE_CURRENT_LIST_DIR}/verify_sandbox.cc)
+list(APPEND SANDBOX_PRIVATE_DEPS tomlplusplus::tomlplusplus yaml-cpp OpenSSL::Crypto)

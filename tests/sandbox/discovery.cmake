@@ -27,3 +27,11 @@ onemcp_test(discovery_npm_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_npm_test.cc
   DEPS onemcp::sandbox
   LABELS "integration;npm")
+onemcp_test(discovery_verify_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_verify_test.cc
+  DEPS onemcp::sandbox
+  LABELS unit)
+onemcp_test(discovery_verify_fixtures_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_verify_fixtures_test.cc
+  DEPS onemcp::sandbox
+  LABELS integration)

@@ -46,7 +46,7 @@ struct InstallStep {
   bool from_source = false;
   // Run after the install in working_dir, still in the networked install step
   // (e.g. {"npm", "run", "build"} for a TypeScript server). Empty: none.
-  std::vector<std::string> build_command;
+  std::vector<std::string> build_command{};
 };
 
 struct TransportSpec {
