@@ -63,8 +63,20 @@ struct StreamableHttpClientTransport::Impl : std::enable_shared_from_this<Impl> 
     exchanges.push_back(e);
   }
 
+  // One POST exchange's progress (I/O thread only).
+  struct PostState {
+    enum Kind { kNone, kJson, kSse };
+    std::shared_ptr<SseState> sse;
+    Kind kind = kNone;
+    std::string json_body;
+    bool head_seen = false;
+    bool open_get_after = false;  // it carried notifications/initialized
+  };
+
   void pump();
   void startPost(Outgoing out);
+  bool onPostHead(PostState& post, int status, const http::Headers& headers);
+  void onPostDone(PostState& post, const Result<void>& result);
   void onSseData(const std::shared_ptr<SseState>& st, std::string_view data);
   void sseEnded(const std::shared_ptr<SseState>& st, const Result<void>& result);
   void openGet(std::shared_ptr<SseState> st, std::string last_event_id);
@@ -131,81 +143,88 @@ void StreamableHttpClientTransport::Impl::startPost(Outgoing out) {
   req.body = out.message;
   req.timeout = options.request_timeout;
   req.body_idle_timeout = 0ms;  // an SSE answer may be quiet while a tool runs
-  auto st = std::make_shared<SseState>();
-  st->is_post = true;
-  st->pending.insert(out.summary.request_ids.begin(), out.summary.request_ids.end());
+  auto post = std::make_shared<PostState>();
+  post->sse = std::make_shared<SseState>();
+  post->sse->is_post = true;
+  post->sse->pending.insert(out.summary.request_ids.begin(), out.summary.request_ids.end());
+  post->open_get_after = out.initialized_notification;
   auto self = shared_from_this();
-  auto kind = std::make_shared<int>(0);  // 0 unknown, 1 json, 2 sse
-  auto json_body = std::make_shared<std::string>();
-  auto head_seen = std::make_shared<bool>(false);
-  bool open_get_after = out.initialized_notification;
   http::StreamHandlers h;
-  h.on_head = [self, st, kind, head_seen, open_get_after](int status, const http::Headers& headers) {
-    *head_seen = true;
-    bool session_lost = false;
-    {
-      std::lock_guard lock(self->mu);
-      self->post_in_flight = false;
-      if (auto sid = headers.get(kSessionHeader); sid && !sid->empty()) self->session_id = *sid;
-      session_lost = status == 404 && !self->session_id.empty();
-    }
-    self->pump();
-    if (session_lost) {
-      self->failRequests(st->pending, Error(ErrorCode::kNotFound, "the server ended the MCP session (HTTP 404)"));
-      self->closeWith(Error(ErrorCode::kNotFound, "the server no longer knows this MCP session"), false);
-      return false;
-    }
-    if (status < 200 || status >= 300) {
-      self->failRequests(st->pending, Error(ErrorCode::kUnavailable, "HTTP " + std::to_string(status) + " from the MCP server"));
-      st->pending.clear();
-      return false;
-    }
-    auto ctype = headers.get("Content-Type").value_or("");
-    if (ctype.find("text/event-stream") != std::string::npos) {
-      *kind = 2;
-    } else if (ctype.find("application/json") != std::string::npos) {
-      *kind = 1;
-    }
-    if (status == 202 || *kind == 0) {
-      if (open_get_after && self->options.open_get_stream) {
-        bool first = false;
-        {
-          std::lock_guard lock(self->mu);
-          first = !self->get_opened;
-          self->get_opened = true;
-        }
-        if (first) self->openGet(std::make_shared<SseState>(), "");
-      }
-      return *kind != 0 && !st->pending.empty();
+  h.on_head = [self, post](int status, const http::Headers& headers) { return self->onPostHead(*post, status, headers); };
+  h.on_data = [self, post](std::string_view data) {
+    if (post->kind == PostState::kSse) {
+      self->onSseData(post->sse, data);
+    } else if (post->kind == PostState::kJson) {
+      post->json_body.append(data);
     }
     return true;
   };
-  h.on_data = [self, st, kind, json_body](std::string_view data) {
-    if (*kind == 2) {
-      self->onSseData(st, data);
-    } else if (*kind == 1) {
-      json_body->append(data);
-    }
-    return true;
-  };
-  h.on_done = [self, st, kind, json_body, head_seen](Result<void> result) {
-    if (!*head_seen) {
-      {
-        std::lock_guard lock(self->mu);
-        self->post_in_flight = false;
-      }
-      self->pump();
-      self->failRequests(st->pending, result ? Error(ErrorCode::kIo, "no response") : result.error());
-      return;
-    }
-    if (*kind == 1) {
-      if (result && !json_body->empty()) self->deliver(std::move(*json_body));
-      else if (!result) self->failRequests(st->pending, result.error());
-      return;
-    }
-    if (*kind == 2) self->sseEnded(st, result);
-  };
+  h.on_done = [self, post](Result<void> result) { self->onPostDone(*post, result); };
   track(client.stream(std::move(req), std::move(h)));
+}
+
+bool StreamableHttpClientTransport::Impl::onPostHead(PostState& post, int status, const http::Headers& headers) {
+  post.head_seen = true;
+  auto& pending = post.sse->pending;
+  bool session_lost = false;
+  {
+    std::lock_guard lock(mu);
+    post_in_flight = false;
+    if (auto sid = headers.get(kSessionHeader); sid && !sid->empty()) session_id = *sid;
+    session_lost = status == 404 && !session_id.empty();
+  }
+  pump();  // the next POST may go now that this one has its answer head
+  if (session_lost) {
+    failRequests(pending, Error(ErrorCode::kNotFound, "the server ended the MCP session (HTTP 404)"));
+    closeWith(Error(ErrorCode::kNotFound, "the server no longer knows this MCP session"), false);
+    return false;
+  }
+  if (status < 200 || status >= 300) {
+    failRequests(pending, Error(ErrorCode::kUnavailable, "HTTP " + std::to_string(status) + " from the MCP server"));
+    pending.clear();
+    return false;
+  }
+  auto ctype = headers.get("Content-Type").value_or("");
+  if (ctype.find("text/event-stream") != std::string::npos) {
+    post.kind = PostState::kSse;
+  } else if (ctype.find("application/json") != std::string::npos) {
+    post.kind = PostState::kJson;
+  }
+  if (status != 202 && post.kind == PostState::kNone && !pending.empty()) {
+    failRequests(pending, Error(ErrorCode::kInvalidInput, "the MCP server answered without JSON or SSE"));
+    pending.clear();
+  }
+  if (post.open_get_after && options.open_get_stream) {
+    bool first = false;
+    {
+      std::lock_guard lock(mu);
+      first = !get_opened;
+      get_opened = true;
+    }
+    if (first) openGet(std::make_shared<SseState>(), "");
+  }
+  return post.kind != PostState::kNone && !pending.empty();
+}
+
+void StreamableHttpClientTransport::Impl::onPostDone(PostState& post, const Result<void>& result) {
+  if (!post.head_seen) {
+    {
+      std::lock_guard lock(mu);
+      post_in_flight = false;
+    }
+    pump();
+    failRequests(post.sse->pending, result ? Error(ErrorCode::kIo, "no response") : result.error());
+    return;
+  }
+  if (post.kind == PostState::kJson) {
+    if (result && !post.json_body.empty()) {
+      deliver(std::move(post.json_body));
+    } else {
+      failRequests(post.sse->pending, result ? Error(ErrorCode::kInvalidInput, "empty JSON answer") : result.error());
+    }
+  } else if (post.kind == PostState::kSse) {
+    sseEnded(post.sse, result);
+  }
 }
 
 void StreamableHttpClientTransport::Impl::onSseData(const std::shared_ptr<SseState>& st, std::string_view data) {

@@ -98,7 +98,8 @@ class SessionTransport final : public Transport, public std::enable_shared_from_
   static std::string jsonBody(Stream& s);
 
   const std::string id_;
-  const StreamableHttpServerOptions& options_;
+  // A copy: the session layer may keep this transport after the server is gone.
+  const StreamableHttpServerOptions options_;
   std::weak_ptr<SessionRegistry> registry_;
   std::mutex deliver_mu_;  // serializes on_message calls
   mutable std::mutex mu_;
