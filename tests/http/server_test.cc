@@ -1,6 +1,11 @@
 // HttpServer over loopback (port 0), driven by HttpClient.
 #include "onemcp/http/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <future>
 #include <string>
 #include <thread>
@@ -199,6 +204,63 @@ TEST_F(HttpServerTest, ManyConcurrentStreamsOnTwoThreads) {
   }
   for (auto& d : done) ASSERT_EQ(d.get_future().wait_for(20s), std::future_status::ready);
   for (auto& b : bodies) EXPECT_EQ(b, "data: hi\n\n");
+}
+
+// Sends raw bytes over TCP and returns everything the server writes until it closes.
+std::string rawExchange(std::uint16_t port, const std::string& bytes) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  (void)!::write(fd, bytes.data(), bytes.size());
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    auto n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST_F(HttpServerTest, AcceptsChunkedRequestBodies) {
+  startServer();
+  auto out = rawExchange(server_->port(),
+                         "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 200")) << out;
+  EXPECT_NE(out.find("abcdefg"), std::string::npos) << out;
+}
+
+TEST_F(HttpServerTest, MalformedRequestGets400) {
+  startServer();
+  auto out = rawExchange(server_->port(), "THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << out;
+}
+
+TEST_F(HttpServerTest, OversizedHeadGets431) {
+  ServerOptions o;
+  o.max_header_bytes = 1024;
+  startServer(o);
+  auto out = rawExchange(server_->port(), "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n");
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 431")) << out;
+}
+
+TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  startServer();
+  auto out = rawExchange(server_->port(),
+                         "GET /hello?a HTTP/1.1\r\nHost: x\r\n\r\n"
+                         "GET /hello?b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(out.find("hello a"), std::string::npos) << out;
+  EXPECT_NE(out.find("hello b"), std::string::npos) << out;
 }
 
 TEST_F(HttpServerTest, BindsLoopbackByDefault) {
