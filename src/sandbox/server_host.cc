@@ -83,11 +83,11 @@ Result<void> HostedServer::attachAndStart(milliseconds ready_timeout) {
   }
   auto started = docker_.startContainer(id_);
   if (!started) return fail(started.error().wrap("starting " + who));
-  if (spec_.transport.kind != TransportKind::kStdio) return resolveUrl(ready_timeout);
+  if (spec_.transport.kind != TransportKind::kStdio) return resolveEndpoint(ready_timeout);
   return {};
 }
 
-Result<void> HostedServer::resolveUrl(milliseconds ready_timeout) {
+Result<void> HostedServer::resolveEndpoint(milliseconds ready_timeout) {
   const auto deadline = Clock::now() + ready_timeout;
   const std::uint16_t port = spec_.transport.port;
   for (;;) {
@@ -245,10 +245,14 @@ Result<std::unique_ptr<HostedServer>> ServerHost::start(const RunSpec& spec,
                                                         const StartOptions& options) {
   const std::string who = "server '" + spec.name + "'";
   auto image = images_.imageFor(spec, options.progress);
-  ONEMCP_TRY(image);
+  if (!image) {
+    if (image.error().message.find(who) != std::string::npos) return fail(image.error());
+    return fail(image.error().wrap("starting " + who));
+  }
   auto installed = ensureInstalled(spec, *image, options);
   ONEMCP_TRY(installed);
-  ONEMCP_TRY(ensureDataVolume(spec));
+  auto data = ensureDataVolume(spec);
+  if (!data) return fail(data.error().wrap("starting " + who));
   RunInputs in{*image, randomInstanceId(), options.env_values, ""};
   std::string network_id;
   if (spec.transport.kind != TransportKind::kStdio && !spec.network) {
@@ -258,7 +262,13 @@ Result<std::unique_ptr<HostedServer>> ServerHost::start(const RunSpec& spec,
     in.private_network = "onemcp-net-" + sanitizeName(spec.name).substr(0, 30) + "-" + in.instance;
   }
   auto config = runConfig(spec, policy_, in);
-  if (config) config->labels["io.onemcp.transport"] = std::string(toString(spec.transport.kind));
+  if (config) {
+    config->labels[std::string(kLabelTransport)] = std::string(toString(spec.transport.kind));
+    if (spec.transport.kind != TransportKind::kStdio) {
+      config->labels[std::string(kLabelPort)] = std::to_string(spec.transport.port);
+      config->labels[std::string(kLabelPath)] = spec.transport.path;
+    }
+  }
   auto id = config ? docker_.createContainer(*config) : Result<std::string>(config.error());
   if (!id) {
     if (!network_id.empty()) (void)docker_.removeNetwork(network_id);
@@ -270,6 +280,16 @@ Result<std::unique_ptr<HostedServer>> ServerHost::start(const RunSpec& spec,
   ONEMCP_TRY(server->attachAndStart(options.ready_timeout));
   log::info("{}: started container {} ({})", who, id->substr(0, 12), describe(*config));
   return server;
+}
+
+std::string ServerHost::networkOf(const std::string& container_id, const std::string& owner) {
+  auto info = docker_.inspectContainer(container_id);
+  auto nets = docker_.listNetworks({{std::string(kLabelOwner), owner}});
+  if (!info || !nets) return "";
+  for (const auto& n : *nets) {
+    if (info->network_ips.contains(n.name)) return n.id;
+  }
+  return "";
 }
 
 Result<std::vector<ContainerSummary>> ServerHost::list() {
@@ -286,23 +306,34 @@ Result<std::vector<std::unique_ptr<HostedServer>>> ServerHost::adoptOrRemove() {
       auto it = c.labels.find(std::string(k));
       return it == c.labels.end() ? std::string() : it->second;
     };
-    const bool http = label("io.onemcp.transport") == "http";
+    // A stdio server cannot be re-attached (its stdin closed with the old attach).
+    const bool http = label(kLabelTransport) == "http";
     if (c.state == "running" && http && label(kLabelRole) == "server") {
       RunSpec spec;
       spec.name = label(kLabelServer);
       spec.transport.kind = TransportKind::kHttp;
-      auto info = docker_.inspectContainer(c.id);
-      if (info) {
-        auto server = std::make_unique<HostedServer>(docker_, spec, c.id, "");
+      spec.transport.port = static_cast<std::uint16_t>(std::atoi(label(kLabelPort).c_str()));
+      spec.transport.path = label(kLabelPath);
+      auto server = std::make_unique<HostedServer>(docker_, spec, c.id,
+                                                   networkOf(c.id, policy_.owner));
+      if (server->resolveEndpoint(std::chrono::seconds(5))) {
+        log::info("server '{}': adopted container {}", spec.name, c.id.substr(0, 12));
         adopted.push_back(std::move(server));
         continue;
       }
+      server->release();
     }
+    log::info("removing leftover container {} of owner '{}'", c.id.substr(0, 12), policy_.owner);
     (void)docker_.removeContainer(c.id, true);
   }
+  // Private networks no adopted server uses any more.
   auto nets = docker_.listNetworks({{std::string(kLabelOwner), policy_.owner}});
-  if (nets && adopted.empty()) {
-    for (const auto& n : *nets) (void)docker_.removeNetwork(n.id);
+  if (nets) {
+    for (const auto& n : *nets) {
+      bool used = false;
+      for (const auto& s : adopted) used = used || s->networkId() == n.id;
+      if (!used) (void)docker_.removeNetwork(n.id);
+    }
   }
   return adopted;
 }

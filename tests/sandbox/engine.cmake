@@ -18,3 +18,11 @@ onemcp_test(sandbox_containment_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/containment_test.cc
   DEPS onemcp::sandbox
   LABELS "integration;docker")
+onemcp_test(sandbox_bad_input_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/bad_input_test.cc
+  DEPS onemcp::sandbox
+  LABELS "integration;docker")
+onemcp_test(sandbox_adoption_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/adoption_test.cc
+  DEPS onemcp::sandbox
+  LABELS "integration;docker")

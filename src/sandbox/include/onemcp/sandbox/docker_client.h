@@ -197,6 +197,10 @@ inline constexpr std::string_view kLabelOwner = "io.onemcp.owner";
 inline constexpr std::string_view kLabelServer = "io.onemcp.server";
 inline constexpr std::string_view kLabelInstance = "io.onemcp.instance";
 inline constexpr std::string_view kLabelRole = "io.onemcp.role";
+// On server containers, so that a new host process can adopt an HTTP server.
+inline constexpr std::string_view kLabelTransport = "io.onemcp.transport";
+inline constexpr std::string_view kLabelPort = "io.onemcp.port";
+inline constexpr std::string_view kLabelPath = "io.onemcp.path";
 
 // A one-line description of a container config for logs, with env values redacted.
 std::string describe(const ContainerConfig& config);

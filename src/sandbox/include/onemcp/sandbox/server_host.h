@@ -65,10 +65,11 @@ class HostedServer {
 
   // Used by ServerHost while starting.
   Result<void> attachAndStart(std::chrono::milliseconds ready_timeout);
+  // http: finds the address of the server's port and waits until it accepts connections.
+  Result<void> resolveEndpoint(std::chrono::milliseconds ready_timeout);
+  [[nodiscard]] const std::string& networkId() const { return network_id_; }
 
  private:
-  Result<void> resolveUrl(std::chrono::milliseconds ready_timeout);
-
   DockerClient& docker_;
   RunSpec spec_;
   std::string id_;
@@ -103,6 +104,7 @@ class ServerHost {
  private:
   Result<std::string> ensureDataVolume(const RunSpec& spec);
   Result<std::string> privateNetwork(const RunSpec& spec, const std::string& instance);
+  std::string networkOf(const std::string& container_id, const std::string& owner);
 
   DockerClient& docker_;
   ImageBuilder& images_;
