@@ -44,6 +44,24 @@ bool accepts(const Headers& h, std::string_view type) {
   return accept->find(type) != std::string::npos || accept->find("*/*") != std::string::npos;
 }
 
+// Adds the new session's id to whatever answers an initialize POST in JSON mode.
+class WithSession final : public Responder {
+ public:
+  WithSession(std::shared_ptr<Responder> inner, std::string sid) : inner_(std::move(inner)), sid_(std::move(sid)) {}
+  void respond(Response r) override {
+    r.headers.set(std::string(kSessionHeader), sid_);
+    inner_->respond(std::move(r));
+  }
+  std::shared_ptr<ResponseStream> beginStream(int status, Headers h) override {
+    h.set(std::string(kSessionHeader), sid_);
+    return inner_->beginStream(status, std::move(h));
+  }
+
+ private:
+  std::shared_ptr<Responder> inner_;
+  std::string sid_;
+};
+
 class SessionRegistry;
 
 // One MCP session: the Transport handed to the session layer.
@@ -95,6 +113,8 @@ class SessionTransport final : public Transport, public std::enable_shared_from_
   std::shared_ptr<ResponseStream> openSse(Responder& responder, bool with_session_header);
   void attach(std::uint64_t num, const std::shared_ptr<ResponseStream>& conn);
   void retireIfDone(std::uint64_t num);
+  void collectJsonAnswer(std::map<std::uint64_t, Stream>::iterator it, const std::string& id, std::string message,
+                         std::shared_ptr<Responder>& done, std::string& body);
   static std::string jsonBody(Stream& s);
 
   const std::string id_;
@@ -244,23 +264,17 @@ Result<void> SessionTransport::send(std::string message, const SendOptions& opti
       if (auto it = request_stream_.find(related); it != request_stream_.end()) num = it->second;
     }
     auto sit = streams_.find(num);
+    bool collected = false;
     if (num != 0 && sit != streams_.end() && sit->second.json_mode) {
-      Stream& s = sit->second;
       if (!response_id.empty()) {
-        s.json_responses.push_back(std::move(message));
-        s.pending.erase(response_id);
-        request_stream_.erase(response_id);
-        if (s.pending.empty()) {
-          json_done = std::move(s.json_responder);
-          json_text = jsonBody(s);
-          streams_.erase(sit);
-        }
+        collected = true;
+        collectJsonAnswer(sit, response_id, std::move(message), json_done, json_text);
       } else {
         num = 0;  // a JSON response cannot carry notifications: use the GET stream
         sit = streams_.find(0);
       }
     }
-    if (!json_done) {
+    if (!collected) {
       if (sit == streams_.end()) sit = streams_.emplace(num, Stream(options_.replay_events)).first;
       Stream& s = sit->second;
       // Sequence numbers come from the replay buffer; format with the number it will get.
@@ -295,6 +309,21 @@ Result<void> SessionTransport::send(std::string message, const SendOptions& opti
     }
   }
   return {};
+}
+
+// Caller holds mu_. Adds an answer to a JSON-mode POST; when it was the last one, hands
+// back the responder and the body to send (outside the lock).
+void SessionTransport::collectJsonAnswer(std::map<std::uint64_t, Stream>::iterator it, const std::string& id,
+                                         std::string message, std::shared_ptr<Responder>& done,
+                                         std::string& body) {
+  Stream& s = it->second;
+  s.json_responses.push_back(std::move(message));
+  s.pending.erase(id);
+  request_stream_.erase(id);
+  if (!s.pending.empty()) return;
+  done = std::move(s.json_responder);
+  body = jsonBody(s);
+  streams_.erase(it);
 }
 
 // Caller holds mu_. Keeps a finished POST stream for replay; forgets the oldest ones.
@@ -412,6 +441,8 @@ struct StreamableHttpServer::Impl {
   std::optional<Response> checkHeaders(const Request& request) const;
   // Finds the session named by the request header; answers 400/404 itself if none.
   std::shared_ptr<SessionTransport> sessionFor(const Request& request, Responder& responder);
+  // A new session handed to the acceptor; null if the acceptor did not start it.
+  std::shared_ptr<SessionTransport> createSession();
 
   StreamableHttpServerOptions options;
   SessionAcceptor acceptor;
@@ -475,6 +506,18 @@ void StreamableHttpServer::Impl::handle(Request request, std::shared_ptr<Respond
   }
 }
 
+std::shared_ptr<SessionTransport> StreamableHttpServer::Impl::createSession() {
+  auto session = std::make_shared<SessionTransport>(sh::newSessionId(), options, registry);
+  try {
+    acceptor(session);
+  } catch (const std::exception& e) {
+    log::error("mcp http: session acceptor threw: {}", e.what());
+  }
+  if (!session->started()) return nullptr;
+  registry->add(session);
+  return session;
+}
+
 void StreamableHttpServer::Impl::handlePost(Request& request, std::shared_ptr<Responder>& responder) {
   auto ctype = request.headers.get("Content-Type");
   if (!ctype || ctype->find("application/json") == std::string::npos) {
@@ -499,17 +542,11 @@ void StreamableHttpServer::Impl::handlePost(Request& request, std::shared_ptr<Re
       responder->respond(jsonRpcError(400, ErrorCode::kInvalidRequest, "initialize must not carry an Mcp-Session-Id"));
       return;
     }
-    session = std::make_shared<SessionTransport>(sh::newSessionId(), options, registry);
-    try {
-      acceptor(session);
-    } catch (const std::exception& e) {
-      log::error("mcp http: session acceptor threw: {}", e.what());
-    }
-    if (!session->started()) {
+    session = createSession();
+    if (!session) {
       responder->respond(jsonRpcError(500, ErrorCode::kInternalError, "the server did not accept the session"));
       return;
     }
-    registry->add(session);
     version = summary->initialize_version;
   } else {
     session = sessionFor(request, *responder);
@@ -525,23 +562,7 @@ void StreamableHttpServer::Impl::handlePost(Request& request, std::shared_ptr<Re
   }
   bool json_mode = options.json_responses || !wants_sse;
   if (json_mode && summary->has_initialize) {
-    // The session id must reach the client with the JSON answer: wrap the responder.
-    class WithSession final : public Responder {
-     public:
-      WithSession(std::shared_ptr<Responder> inner, std::string sid) : inner_(std::move(inner)), sid_(std::move(sid)) {}
-      void respond(Response r) override {
-        r.headers.set(std::string(kSessionHeader), sid_);
-        inner_->respond(std::move(r));
-      }
-      std::shared_ptr<ResponseStream> beginStream(int status, Headers h) override {
-        h.set(std::string(kSessionHeader), sid_);
-        return inner_->beginStream(status, std::move(h));
-      }
-
-     private:
-      std::shared_ptr<Responder> inner_;
-      std::string sid_;
-    };
+    // The session id must reach the client with the JSON answer.
     responder = std::make_shared<WithSession>(responder, session->id());
   }
   session->handleRequests(*summary, std::move(request.body), json_mode, version, std::move(responder));
