@@ -9,8 +9,8 @@ namespace onemcp::search {
 namespace {
 
 // Eight independent accumulators so the compiler emits packed multiply-adds; the
-// target clone picks AVX2+FMA at load time where the CPU has it.
-__attribute__((target_clones("avx2,fma", "default"))) float dotKernel(const float* a,
+// target clone picks AVX2 at load time where the CPU has it.
+__attribute__((target_clones("avx2", "default"))) float dotKernel(const float* a,
                                                                        const float* b,
                                                                        std::size_t n) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
