@@ -542,6 +542,10 @@ void StreamableHttpServer::Impl::handlePost(Request& request, std::shared_ptr<Re
       responder->respond(jsonRpcError(400, ErrorCode::kInvalidRequest, "initialize must not carry an Mcp-Session-Id"));
       return;
     }
+    if (registry->size() >= options.max_sessions) {
+      responder->respond(jsonRpcError(503, ErrorCode::kUnavailable, "too many MCP sessions"));
+      return;
+    }
     session = createSession();
     if (!session) {
       responder->respond(jsonRpcError(500, ErrorCode::kInternalError, "the server did not accept the session"));

@@ -344,6 +344,17 @@ TEST_F(StreamableHttpServerTest, JsonModeCollectsABatchIntoOneArray) {
   EXPECT_EQ(j.size(), 2u);
 }
 
+TEST_F(StreamableHttpServerTest, SessionsBeyondTheLimitGet503) {
+  StreamableHttpServerOptions o;
+  o.max_sessions = 1;
+  start(o);
+  initialize();
+  auto r = client_.send(post(initBody()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(server_->sessionCount(), 1u);
+}
+
 TEST_F(StreamableHttpServerTest, StopClosesSessions) {
   initialize();
   server_->stop();

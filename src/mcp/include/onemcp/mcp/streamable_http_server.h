@@ -40,6 +40,8 @@ struct StreamableHttpServerOptions {
   // Answer POSTs with application/json instead of an SSE stream (messages the server
   // sends while handling such a request then go to the GET stream).
   bool json_responses = false;
+  // New sessions beyond this many get 503 (each holds buffers and a session layer).
+  std::size_t max_sessions = 1024;
 };
 
 // Receives each new session's transport before its `initialize` is delivered. The
