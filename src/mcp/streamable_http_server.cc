@@ -87,6 +87,19 @@ class SessionTransport final : public Transport, public std::enable_shared_from_
     return started_;
   }
   const std::string& id() const { return id_; }
+  // Marks a request as handled now (every POST, GET or DELETE of this session).
+  void touch(std::chrono::steady_clock::time_point now) {
+    std::lock_guard lock(mu_);
+    last_activity_ = now;
+  }
+  // When the session became idle, or nullopt while a client holds a stream open.
+  std::optional<std::chrono::steady_clock::time_point> idleSince() {
+    std::lock_guard lock(mu_);
+    for (const auto& [num, s] : streams_) {
+      if ((s.conn && s.conn->isOpen()) || s.json_responder) return std::nullopt;
+    }
+    return last_activity_;
+  }
 
   // POST with at least one request: opens a stream (SSE or JSON) owning those ids and
   // delivers the body. `version` decides whether a priming event is sent.
@@ -130,6 +143,7 @@ class SessionTransport final : public Transport, public std::enable_shared_from_
   std::map<std::string, std::uint64_t> request_stream_;  // guarded by mu_
   std::deque<std::uint64_t> finished_;             // guarded by mu_: done, kept for replay
   std::uint64_t next_stream_ = 1;                  // guarded by mu_
+  std::chrono::steady_clock::time_point last_activity_{};  // guarded by mu_
 };
 
 // Sessions by id. Shared with the transports (weakly) so a transport closed by its
@@ -152,6 +166,12 @@ class SessionRegistry {
   std::size_t size() const {
     std::lock_guard lock(mu_);
     return sessions_.size();
+  }
+  std::vector<std::shared_ptr<SessionTransport>> snapshot() const {
+    std::lock_guard lock(mu_);
+    std::vector<std::shared_ptr<SessionTransport>> out;
+    for (const auto& [k, v] : sessions_) out.push_back(v);
+    return out;
   }
   std::vector<std::shared_ptr<SessionTransport>> takeAll() {
     std::lock_guard lock(mu_);
@@ -422,8 +442,8 @@ void SessionTransport::closeWith(const Error& reason) {
 }  // namespace
 
 struct StreamableHttpServer::Impl {
-  Impl(StreamableHttpServerOptions o, SessionAcceptor a)
-      : options(std::move(o)), acceptor(std::move(a)), http(httpOptions(options)) {}
+  Impl(StreamableHttpServerOptions o, SessionAcceptor a, const Clock* c)
+      : options(std::move(o)), acceptor(std::move(a)), clock(c ? c : &system_clock), http(httpOptions(options)) {}
 
   static http::ServerOptions httpOptions(const StreamableHttpServerOptions& o) {
     http::ServerOptions h;
@@ -444,8 +464,13 @@ struct StreamableHttpServer::Impl {
   // A new session handed to the acceptor; null if the acceptor did not start it.
   std::shared_ptr<SessionTransport> createSession();
 
+  // Closes sessions idle for longer than options.session_idle_timeout.
+  void sweepIdle();
+
   StreamableHttpServerOptions options;
   SessionAcceptor acceptor;
+  SystemClock system_clock;
+  const Clock* clock;
   std::shared_ptr<SessionRegistry> registry = std::make_shared<SessionRegistry>();
   http::HttpServer http;
 };
@@ -476,7 +501,11 @@ std::shared_ptr<SessionTransport> StreamableHttpServer::Impl::sessionFor(const R
     return nullptr;
   }
   auto session = registry->find(*sid);
-  if (!session) responder.respond(jsonRpcError(404, ErrorCode::kInvalidRequest, "Session not found"));
+  if (!session) {
+    responder.respond(jsonRpcError(404, ErrorCode::kInvalidRequest, "Session not found"));
+    return nullptr;
+  }
+  session->touch(clock->now());
   return session;
 }
 
@@ -506,6 +535,17 @@ void StreamableHttpServer::Impl::handle(Request request, std::shared_ptr<Respond
   }
 }
 
+void StreamableHttpServer::Impl::sweepIdle() {
+  if (options.session_idle_timeout.count() <= 0) return;
+  auto now = clock->now();
+  for (auto& session : registry->snapshot()) {
+    auto since = session->idleSince();
+    if (since && now - *since >= options.session_idle_timeout) {
+      session->closeWith(Error(ErrorCode::kTimeout, "the MCP session was idle too long"));
+    }
+  }
+}
+
 std::shared_ptr<SessionTransport> StreamableHttpServer::Impl::createSession() {
   auto session = std::make_shared<SessionTransport>(sh::newSessionId(), options, registry);
   try {
@@ -514,6 +554,7 @@ std::shared_ptr<SessionTransport> StreamableHttpServer::Impl::createSession() {
     log::error("mcp http: session acceptor threw: {}", e.what());
   }
   if (!session->started()) return nullptr;
+  session->touch(clock->now());
   registry->add(session);
   return session;
 }
@@ -542,6 +583,7 @@ void StreamableHttpServer::Impl::handlePost(Request& request, std::shared_ptr<Re
       responder->respond(jsonRpcError(400, ErrorCode::kInvalidRequest, "initialize must not carry an Mcp-Session-Id"));
       return;
     }
+    sweepIdle();
     if (registry->size() >= options.max_sessions) {
       responder->respond(jsonRpcError(503, ErrorCode::kUnavailable, "too many MCP sessions"));
       return;
@@ -575,9 +617,10 @@ void StreamableHttpServer::Impl::handlePost(Request& request, std::shared_ptr<Re
 StreamableHttpServer::StreamableHttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<StreamableHttpServer>> StreamableHttpServer::start(StreamableHttpServerOptions options,
-                                                                          SessionAcceptor acceptor) {
+                                                                          SessionAcceptor acceptor,
+                                                                          const Clock* clock) {
   if (!acceptor) return fail(ErrorCode::kInvalidInput, "a session acceptor is required");
-  auto impl = std::make_unique<Impl>(std::move(options), std::move(acceptor));
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(acceptor), clock);
   Impl* raw = impl.get();
   impl->http.route("*", impl->options.endpoint_path, [raw](Request req, std::shared_ptr<Responder> r) {
     raw->handle(std::move(req), std::move(r));

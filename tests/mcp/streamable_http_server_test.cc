@@ -88,7 +88,8 @@ class StreamableHttpServerTest : public ::testing::Test {
   void SetUp() override { start({}); }
   void start(StreamableHttpServerOptions options) {
     server_.reset();
-    auto s = StreamableHttpServer::start(std::move(options), [this](std::shared_ptr<Transport> t) { sessions_.accept(std::move(t)); });
+    auto s = StreamableHttpServer::start(
+        std::move(options), [this](std::shared_ptr<Transport> t) { sessions_.accept(std::move(t)); }, &clock_);
     ASSERT_TRUE(s) << s.error().toString();
     server_ = std::move(*s);
   }
@@ -113,6 +114,7 @@ class StreamableHttpServerTest : public ::testing::Test {
     return r->headers.get("Mcp-Session-Id").value_or("");
   }
 
+  ManualClock clock_;
   EchoSessions sessions_;
   std::unique_ptr<StreamableHttpServer> server_;
   http::HttpClient client_;
@@ -353,6 +355,19 @@ TEST_F(StreamableHttpServerTest, SessionsBeyondTheLimitGet503) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(server_->sessionCount(), 1u);
+}
+
+TEST_F(StreamableHttpServerTest, IdleSessionsCloseWhenANewSessionStarts) {
+  initialize();
+  clock_.advance(std::chrono::minutes(59));
+  initialize();
+  EXPECT_EQ(server_->sessionCount(), 2u);  // not idle long enough yet
+  clock_.advance(std::chrono::minutes(2));
+  initialize();  // the first session is now 61 minutes idle, the second 2
+  auto reason = sessions_.closed.pop();
+  ASSERT_TRUE(reason);
+  EXPECT_NE(reason->find("idle"), std::string::npos);
+  EXPECT_EQ(server_->sessionCount(), 2u);
 }
 
 TEST_F(StreamableHttpServerTest, StopClosesSessions) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "onemcp/common/clock.h"
 #include "onemcp/common/result.h"
 #include "onemcp/mcp/transport.h"
 
@@ -42,6 +43,9 @@ struct StreamableHttpServerOptions {
   bool json_responses = false;
   // New sessions beyond this many get 503 (each holds buffers and a session layer).
   std::size_t max_sessions = 1024;
+  // A session with no open stream and no request for this long is closed (its
+  // on_close gets kTimeout); checked whenever a new session starts. 0: never.
+  std::chrono::milliseconds session_idle_timeout{std::chrono::hours(1)};
 };
 
 // Receives each new session's transport before its `initialize` is delivered. The
@@ -51,8 +55,10 @@ using SessionAcceptor = std::function<void(std::shared_ptr<Transport> transport)
 class StreamableHttpServer {
  public:
   // Binds and starts serving. Fails (kUnavailable) if the address cannot be bound.
+  // `clock` (optional, must outlive the server) measures session idleness; default:
+  // the system's steady clock.
   static Result<std::unique_ptr<StreamableHttpServer>> start(
-      StreamableHttpServerOptions options, SessionAcceptor acceptor);
+      StreamableHttpServerOptions options, SessionAcceptor acceptor, const Clock* clock = nullptr);
   ~StreamableHttpServer();  // stop()s
   StreamableHttpServer(const StreamableHttpServer&) = delete;
   StreamableHttpServer& operator=(const StreamableHttpServer&) = delete;
