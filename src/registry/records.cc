@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include <openssl/evp.h>
+
 namespace onemcp::registry {
 namespace {
 
@@ -50,5 +52,28 @@ std::string_view jobStateName(JobState state) { return nameOf(kJobStates, state)
 std::optional<JobState> parseJobState(std::string_view name) { return lookup(kJobStates, name); }
 std::string_view changeKindName(ChangeKind kind) { return nameOf(kChangeKinds, kind); }
 std::optional<ChangeKind> parseChangeKind(std::string_view name) { return lookup(kChangeKinds, name); }
+
+std::string toolDefinitionHash(const std::vector<ToolRecord>& tools) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (const auto& t : tools) {
+    for (const std::string* part : {&t.name, &t.definition_json}) {
+      const std::string len = std::to_string(part->size()) + ":";
+      EVP_DigestUpdate(ctx, len.data(), len.size());
+      EVP_DigestUpdate(ctx, part->data(), part->size());
+    }
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx, digest, &n);
+  EVP_MD_CTX_free(ctx);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "sha256:";
+  for (unsigned int i = 0; i < n; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
 
 }  // namespace onemcp::registry

@@ -89,6 +89,14 @@ std::string_view ownerName(EmbeddingOwner owner) {
   return owner == EmbeddingOwner::kServer ? "server" : "tool";
 }
 
+EmbeddingRecord embeddingFromBytes(EmbeddingOwner owner, std::string owner_id, std::string model_id,
+                                   const std::string& bytes) {
+  EmbeddingRecord e{owner, std::move(owner_id), std::move(model_id), {}};
+  e.vector.resize(bytes.size() / sizeof(float));
+  std::memcpy(e.vector.data(), bytes.data(), e.vector.size() * sizeof(float));
+  return e;
+}
+
 Error notFound(std::string what) { return Error(ErrorCode::kNotFound, std::move(what)); }
 
 }  // namespace
@@ -361,11 +369,35 @@ Result<EmbeddingRecord> SqlCatalogStore::getEmbedding(EmbeddingOwner owner,
     if (rows->empty()) {
       return fail(notFound("no embedding of '" + owner_id + "' for model '" + model_id + "'"));
     }
-    const std::string bytes = sql_.decodeBlob(toText(rows->front()[1]));
-    EmbeddingRecord e{owner, owner_id, model_id, {}};
-    e.vector.resize(bytes.size() / sizeof(float));
-    std::memcpy(e.vector.data(), bytes.data(), e.vector.size() * sizeof(float));
-    return e;
+    return embeddingFromBytes(owner, owner_id, model_id, sql_.decodeBlob(toText(rows->front()[1])));
+  });
+}
+
+Result<EmbeddingPage> SqlCatalogStore::listEmbeddings(EmbeddingOwner owner, const std::string& model_id,
+                                                      const PageRequest& request) {
+  std::string after;
+  if (!request.cursor.empty()) {
+    auto decoded = decodeCursor(request.cursor);
+    if (!decoded) return fail(std::move(decoded).error());
+    after = *decoded;
+  }
+  const int limit = std::clamp(request.limit, 1, options_.limits.max_page_size);
+  const std::string id = sql_.dialect == Dialect::kPostgres ? "owner_id COLLATE \"C\"" : "owner_id";
+  const std::string q = "SELECT owner_id, " + sql_.blobColumn("vector") +
+                        " FROM embeddings WHERE owner_kind = $1 AND model_id = $2 AND " + id +
+                        " > $3 ORDER BY " + id + " LIMIT $4";
+  return transact<EmbeddingPage>(false, [&]() -> Result<EmbeddingPage> {
+    auto rows = conn_->query(q, {std::string(ownerName(owner)), model_id, after, std::int64_t{limit + 1}});
+    if (!rows) return fail(std::move(rows).error());
+    EmbeddingPage page;
+    for (std::size_t i = 0; i < rows->size() && i < static_cast<std::size_t>(limit); ++i) {
+      page.embeddings.push_back(embeddingFromBytes(owner, toText((*rows)[i][0]), model_id,
+                                                   sql_.decodeBlob(toText((*rows)[i][1]))));
+    }
+    if (rows->size() > static_cast<std::size_t>(limit)) {
+      page.next_cursor = encodeCursor(page.embeddings.back().owner_id);
+    }
+    return page;
   });
 }
 

@@ -37,6 +37,8 @@ class SqlCatalogStore : public CatalogStore {
   Result<void> putEmbedding(const EmbeddingRecord& embedding) override;
   Result<EmbeddingRecord> getEmbedding(EmbeddingOwner owner, const std::string& owner_id,
                                        const std::string& model_id) override;
+  Result<EmbeddingPage> listEmbeddings(EmbeddingOwner owner, const std::string& model_id,
+                                       const PageRequest& request) override;
 
   Result<std::int64_t> enqueueJob(const JobRequest& request) override;
   Result<std::optional<CrawlJob>> claimJob(const ClaimRequest& request) override;

@@ -200,6 +200,9 @@ TEST_P(CatalogStoreTest, ToolsRoundTripInOrderAndAreReplacedAsAWhole) {
   EXPECT_EQ(*got, tools);
   ASSERT_TRUE(store_->replaceTools("reg:t", {tools[1]}));
   EXPECT_EQ(*store_->listTools("reg:t"), std::vector<ToolRecord>{tools[1]});
+  EXPECT_NE(toolDefinitionHash(tools), toolDefinitionHash({tools[1]}));
+  EXPECT_EQ(toolDefinitionHash(tools), toolDefinitionHash(*got));
+  EXPECT_EQ(toolDefinitionHash({}).rfind("sha256:", 0), 0U);
   std::vector<ToolRecord> dup = {tools[0], tools[0]};
   auto rejected = store_->replaceTools("reg:t", dup);
   ASSERT_FALSE(rejected);
@@ -216,6 +219,30 @@ TEST_P(CatalogStoreTest, EmbeddingRoundTripIsExact) {
   ASSERT_TRUE(store_->putEmbedding(e));
   EXPECT_EQ(store_->getEmbedding(EmbeddingOwner::kTool, "reg:e::search", "minilm-l6-v2")->vector, e.vector);
   EXPECT_FALSE(store_->getEmbedding(EmbeddingOwner::kServer, "reg:e::search", "minilm-l6-v2"));
+}
+
+TEST_P(CatalogStoreTest, EmbeddingsOfAModelAreListedByCursor) {
+  for (int i = 0; i < 25; ++i) {
+    const float x = static_cast<float>(i);
+    ASSERT_TRUE(store_->putEmbedding({EmbeddingOwner::kServer, "reg:s" + std::to_string(100 + i), "m1", {x, -x}}));
+  }
+  ASSERT_TRUE(store_->putEmbedding({EmbeddingOwner::kServer, "reg:other-model", "m2", {1.0F}}));
+  ASSERT_TRUE(store_->putEmbedding({EmbeddingOwner::kTool, "reg:s100::t", "m1", {1.0F}}));
+  std::vector<std::string> seen;
+  PageRequest request{10, ""};
+  do {
+    auto page = store_->listEmbeddings(EmbeddingOwner::kServer, "m1", request);
+    ASSERT_TRUE(page) << page.error().toString();
+    for (const auto& e : page->embeddings) {
+      seen.push_back(e.owner_id);
+      EXPECT_EQ(e.vector.size(), 2U);
+      EXPECT_EQ(e.vector[0], -e.vector[1]);
+    }
+    request.cursor = page->next_cursor;
+  } while (!request.cursor.empty());
+  ASSERT_EQ(seen.size(), 25U);
+  EXPECT_EQ(seen.front(), "reg:s100");
+  EXPECT_EQ(seen.back(), "reg:s124");
 }
 
 TEST_P(CatalogStoreTest, RemovingAServerRemovesWhatItOwnsAndIsAChange) {

@@ -52,6 +52,9 @@ class CatalogStore {
   virtual Result<void> putEmbedding(const EmbeddingRecord& embedding) = 0;
   virtual Result<EmbeddingRecord> getEmbedding(EmbeddingOwner owner, const std::string& owner_id,
                                                const std::string& model_id) = 0;
+  // Every embedding of one model and owner kind, a page at a time (index rebuilds).
+  virtual Result<EmbeddingPage> listEmbeddings(EmbeddingOwner owner, const std::string& model_id,
+                                               const PageRequest& request) = 0;
 
   // Crawl jobs. enqueue: a job with the same (kind, target) that is still queued or
   // leased is returned as is; a finished one is queued again. claim: the oldest due job,

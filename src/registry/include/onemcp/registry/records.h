@@ -82,6 +82,10 @@ struct ToolRecord {
   bool operator==(const ToolRecord&) const = default;
 };
 
+// A hash of a tool set (names and full definitions, in order): "sha256:<hex>". The
+// verifier records it so that a re-verification can tell whether the tools changed.
+std::string toolDefinitionHash(const std::vector<ToolRecord>& tools);
+
 enum class EmbeddingOwner { kServer, kTool };
 
 struct EmbeddingRecord {
@@ -90,6 +94,11 @@ struct EmbeddingRecord {
   std::string model_id;
   std::vector<float> vector;
   bool operator==(const EmbeddingRecord&) const = default;
+};
+
+struct EmbeddingPage {
+  std::vector<EmbeddingRecord> embeddings;  // ordered by owner id (bytes)
+  std::string next_cursor;                  // "" on the last page
 };
 
 enum class JobState { kQueued, kLeased, kDone, kFailed };
