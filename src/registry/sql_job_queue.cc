@@ -81,7 +81,7 @@ Result<std::optional<CrawlJob>> SqlCatalogStore::claimJob(const ClaimRequest& re
         "UPDATE crawl_jobs SET state = 'leased', lease_owner = $1, lease_expires_ms = $2, "
         "attempts = attempts + 1, updated_ms = $3 WHERE id = (SELECT id FROM crawl_jobs WHERE "
         "((state = 'queued' AND not_before_ms <= $3) OR (state = 'leased' AND lease_expires_ms "
-        "<= $3)) AND ($4 = '' OR kind = $4) ORDER BY not_before_ms, id LIMIT 1" +
+        "<= $3 AND attempts < max_attempts)) AND ($4 = '' OR kind = $4) ORDER BY not_before_ms, id LIMIT 1" +
         std::string(sql_.skipLocked()) + ") RETURNING " + std::string(kJobColumns);
     auto rows = conn_->query(sql, {request.worker, now + lease.count(), now, request.kind});
     if (!rows) return fail(std::move(rows).error());

@@ -79,6 +79,18 @@ TEST_P(CatalogStoreTest, ExpiredLeaseOfADeadWorkerIsClaimedByAnother) {
   EXPECT_TRUE(store_->completeJob(id, "w2"));
 }
 
+TEST_P(CatalogStoreTest, JobWhoseWorkersKeepDyingFailsAfterMaxAttempts) {
+  auto id = *store_->enqueueJob({"verify", "reg:crashy", "{}", 2});
+  ASSERT_TRUE(store_->claimJob(claim("w1", seconds(10)))->has_value());
+  clock_.advance(seconds(11));
+  ASSERT_TRUE(store_->claimJob(claim("w2", seconds(10)))->has_value());
+  clock_.advance(seconds(11));
+  EXPECT_FALSE(store_->claimJob(claim("w3"))->has_value());
+  auto job = store_->getJob(id);
+  EXPECT_EQ(job->state, JobState::kFailed);
+  EXPECT_THAT(job->last_error, HasSubstr("lease of w2 expired"));
+}
+
 TEST_P(CatalogStoreTest, RenewedLeaseIsNotTakenOver) {
   auto id = *store_->enqueueJob({"verify", "reg:renew", "{}", 0});
   ASSERT_TRUE(store_->claimJob(claim("w1", seconds(30)))->has_value());
