@@ -29,6 +29,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 class Connection;
+class StreamImpl;
 
 // Shared by the server and every connection: lets objects that outlive the server (a
 // Responder kept by a session) find out that posting is no longer allowed.
@@ -39,14 +40,9 @@ struct ServerState {
   bool stopped = false;  // guarded by mu
   std::mutex conns_mu;
   std::vector<std::weak_ptr<Connection>> connections;  // guarded by conns_mu
+  // Every stream handed out, so stop() can end those whose start never ran.
+  std::vector<std::weak_ptr<StreamImpl>> streams;       // guarded by conns_mu
 
-  template <typename Executor, typename Fn>
-  bool post(const Executor& ex, Fn&& fn) {
-    std::shared_lock lock(mu);
-    if (stopped) return false;
-    asio::post(ex, std::forward<Fn>(fn));
-    return true;
-  }
 };
 
 struct Routes {
@@ -111,8 +107,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!ec) remote_ = ep.address().to_string();
   }
 
-  auto executor() { return executor_; }
-  ServerState& state() { return *state_; }
+  // Runs fn on this connection's strand; false (fn dropped) once the server has stopped.
+  // The stopped check and the post happen under ServerState::mu, so stop() can drop the
+  // strand safely afterwards.
+  template <typename Fn>
+  bool post(Fn&& fn) {
+    std::shared_lock lock(state_->mu);
+    if (state_->stopped) return false;
+    asio::post(executor_, std::forward<Fn>(fn));
+    return true;
+  }
   const ServerOptions& options() const { return options_; }
 
   void start() {
@@ -128,7 +132,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes the socket and ends any stream. On the strand, or on the stopping thread once
   // no io thread runs.
   void shutdownNow();
-  void releaseSocket() { stream_.reset(); }
+  // After stop(): drops everything tied to the io_context, which is about to go.
+  void registerStream(const std::shared_ptr<StreamImpl>& s) {
+    std::lock_guard lock(state_->conns_mu);
+    std::erase_if(state_->streams, [](const auto& w) { return w.expired(); });
+    state_->streams.push_back(s);
+  }
+  void releaseSocket() {
+    stream_.reset();
+    executor_ = {};
+  }
 
  private:
   void readRequest();
@@ -162,7 +175,7 @@ class ResponderImpl final : public Responder {
   ~ResponderImpl() override {
     if (!answered_.exchange(true)) {
       auto conn = conn_;
-      conn->state().post(conn->executor(), [conn, ka = keep_alive_] {
+      conn->post([conn, ka = keep_alive_] {
         conn->sendResponse(Response::text(500, "no response\n"), ka);
       });
     }
@@ -170,18 +183,19 @@ class ResponderImpl final : public Responder {
   void respond(Response response) override {
     if (answered_.exchange(true)) return;
     auto conn = conn_;
-    conn->state().post(conn->executor(), [conn, r = std::move(response), ka = keep_alive_]() mutable {
+    conn->post([conn, r = std::move(response), ka = keep_alive_]() mutable {
       conn->sendResponse(std::move(r), ka);
     });
   }
   std::shared_ptr<ResponseStream> beginStream(int status, Headers headers) override {
     auto stream = std::make_shared<StreamImpl>(conn_, conn_->options().max_pending_stream_bytes);
+    conn_->registerStream(stream);
     if (answered_.exchange(true)) {
       stream->markClosed();
       return stream;
     }
     auto conn = conn_;
-    if (!conn->state().post(conn->executor(), [conn, stream, status, h = std::move(headers)] {
+    if (!conn->post([conn, stream, status, h = std::move(headers)] {
           conn->beginStream(stream, status, h);
         })) {
       stream->markClosed();
@@ -204,7 +218,7 @@ Result<void> StreamImpl::write(std::string data) {
     return fail(ErrorCode::kTooLarge, "the peer is not reading the stream fast enough");
   }
   auto conn = conn_;
-  if (!conn->state().post(conn->executor(), [conn, self = shared_from_this(), d = std::move(data)]() mutable {
+  if (!conn->post([conn, self = shared_from_this(), d = std::move(data)]() mutable {
         conn->queueChunk(self, std::move(d));
       })) {
     pending_.fetch_sub(n);
@@ -216,7 +230,7 @@ Result<void> StreamImpl::write(std::string data) {
 void StreamImpl::close() {
   if (!isOpen()) return;
   auto conn = conn_;
-  conn->state().post(conn->executor(), [conn, self = shared_from_this()] { conn->endStream(self); });
+  conn->post([conn, self = shared_from_this()] { conn->endStream(self); });
 }
 
 void Connection::readRequest() {
@@ -513,17 +527,23 @@ void HttpServer::stop() {
   impl_->threads.clear();
   // No io thread runs now, and nothing can post: finish connections on this thread.
   std::vector<std::shared_ptr<Connection>> live;
+  std::vector<std::shared_ptr<StreamImpl>> streams;
   {
     std::lock_guard lock(impl_->state->conns_mu);
     for (auto& w : impl_->state->connections) {
       if (auto c = w.lock()) live.push_back(std::move(c));
     }
     impl_->state->connections.clear();
+    for (auto& w : impl_->state->streams) {
+      if (auto s = w.lock()) streams.push_back(std::move(s));
+    }
+    impl_->state->streams.clear();
   }
   for (auto& c : live) {
     c->shutdownNow();
     c->releaseSocket();
   }
+  for (auto& s : streams) s->markClosed();  // including any whose start never ran
   if (impl_->acceptor) {
     beast::error_code ec;
     impl_->acceptor->close(ec);

@@ -42,7 +42,17 @@ struct LegacySseClientTransport::Impl : std::enable_shared_from_this<Impl> {
       if (closed) return;
       on_message = handlers.on_message;
     }
-    if (on_message) on_message(std::move(message));
+    if (!on_message) return;
+    {
+      std::lock_guard lock(mu);
+      ++in_callbacks;
+    }
+    on_message(std::move(message));
+    {
+      std::lock_guard lock(mu);
+      --in_callbacks;
+    }
+    cv.notify_all();
   }
   void failRequests(const std::vector<std::string>& ids, const Error& e) {
     for (const auto& id : ids) {
@@ -62,6 +72,8 @@ struct LegacySseClientTransport::Impl : std::enable_shared_from_this<Impl> {
   TransportHandlers handlers;  // guarded by mu
   bool started = false;        // guarded by mu
   bool closed = false;         // guarded by mu
+  bool close_done = false;     // guarded by mu: on_close has returned
+  int in_callbacks = 0;        // guarded by mu: on_message calls running
   std::string endpoint;        // guarded by mu
   std::string stream_error;    // guarded by mu: why the stream ended before the endpoint
   std::deque<std::pair<std::string, std::vector<std::string>>> queue;  // guarded by mu
@@ -123,8 +135,12 @@ void LegacySseClientTransport::Impl::closeWith(const Error& reason) {
   std::function<void(const Error&)> on_close;
   std::vector<std::shared_ptr<http::Exchange>> live;
   {
-    std::lock_guard lock(mu);
-    if (closed) return;
+    std::unique_lock lock(mu);
+    if (closed) {
+      // Another thread is closing: wait until it is done (the I/O thread never waits).
+      if (!client.onIoThread()) cv.wait(lock, [&] { return close_done && in_callbacks == 0; });
+      return;
+    }
     closed = true;
     on_close = std::move(handlers.on_close);
     handlers = {};
@@ -133,10 +149,16 @@ void LegacySseClientTransport::Impl::closeWith(const Error& reason) {
     }
     exchanges.clear();
     queue.clear();
+    if (!client.onIoThread()) cv.wait(lock, [&] { return in_callbacks == 0; });
   }
   cv.notify_all();
   for (auto& e : live) e->cancel();
   if (on_close) on_close(reason);
+  {
+    std::lock_guard lock(mu);
+    close_done = true;
+  }
+  cv.notify_all();
 }
 
 LegacySseClientTransport::LegacySseClientTransport(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -201,7 +223,7 @@ Result<void> LegacySseClientTransport::start(TransportHandlers handlers) {
   std::unique_lock lock(impl_->mu);
   impl_->exchanges.push_back(ex);
   bool got = impl_->cv.wait_for(lock, impl_->options.connect_timeout,
-                                [&] { return !impl_->endpoint.empty() || impl_->closed; });
+                                [&] { return !impl_->endpoint.empty() || impl_->close_done; });
   if (!impl_->endpoint.empty()) return {};
   std::string why = impl_->stream_error.empty() ? "no endpoint event in time" : impl_->stream_error;
   lock.unlock();

@@ -3,6 +3,7 @@
 // ordered. State shared with callers' threads (queue, ids, exchanges) is guarded by mu_.
 #include "onemcp/mcp/streamable_http_client.h"
 
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -90,6 +91,9 @@ struct StreamableHttpClientTransport::Impl : std::enable_shared_from_this<Impl> 
   TransportHandlers handlers;                          // guarded by mu
   bool started = false;                                // guarded by mu
   bool closed = false;                                 // guarded by mu
+  bool close_done = false;                             // guarded by mu: on_close returned
+  int in_callbacks = 0;                                // guarded by mu: on_message running
+  std::condition_variable cv;                          // signals the two above
   std::string session_id;                              // guarded by mu
   std::string protocol_version;                        // guarded by mu
   bool version_from_session_layer = false;             // guarded by mu
@@ -117,7 +121,17 @@ void StreamableHttpClientTransport::Impl::deliver(std::string message) {
       }
     }
   }
-  if (on_message) on_message(std::move(message));
+  if (!on_message) return;
+  {
+    std::lock_guard lock(mu);
+    ++in_callbacks;
+  }
+  on_message(std::move(message));
+  {
+    std::lock_guard lock(mu);
+    --in_callbacks;
+  }
+  cv.notify_all();
 }
 
 void StreamableHttpClientTransport::Impl::failRequests(const std::set<std::string>& ids, const Error& e) {
@@ -301,8 +315,13 @@ void StreamableHttpClientTransport::Impl::closeWith(const Error& reason, bool se
   std::vector<std::shared_ptr<http::Exchange>> live;
   std::string sid;
   {
-    std::lock_guard lock(mu);
-    if (closed) return;
+    std::unique_lock lock(mu);
+    if (closed) {
+      // Another thread is closing: do not return (and let the owner free what the
+      // callbacks use) before it has finished. The I/O thread never waits for itself.
+      if (!client.onIoThread()) cv.wait(lock, [&] { return close_done && in_callbacks == 0; });
+      return;
+    }
     closed = true;
     on_close = std::move(handlers.on_close);
     handlers = {};
@@ -312,6 +331,7 @@ void StreamableHttpClientTransport::Impl::closeWith(const Error& reason, bool se
     exchanges.clear();
     queue.clear();
     sid = session_id;
+    if (!client.onIoThread()) cv.wait(lock, [&] { return in_callbacks == 0; });
   }
   for (auto& e : live) e->cancel();
   if (send_delete && !sid.empty() && options.delete_on_close) {
@@ -324,6 +344,11 @@ void StreamableHttpClientTransport::Impl::closeWith(const Error& reason, bool se
     }
   }
   if (on_close) on_close(reason);
+  {
+    std::lock_guard lock(mu);
+    close_done = true;
+  }
+  cv.notify_all();
 }
 
 StreamableHttpClientTransport::StreamableHttpClientTransport(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -5,9 +5,11 @@
 // calling the session layer or writing to an HTTP stream's queue... except deliver_mu_.
 #include "onemcp/mcp/streamable_http_server.h"
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -135,6 +137,7 @@ class SessionTransport final : public Transport, public std::enable_shared_from_
   const StreamableHttpServerOptions options_;
   std::weak_ptr<SessionRegistry> registry_;
   std::mutex deliver_mu_;  // serializes on_message calls
+  std::atomic<std::thread::id> delivering_thread_{};  // the thread inside on_message, if any
   mutable std::mutex mu_;
   bool started_ = false;             // guarded by mu_
   bool closed_ = false;              // guarded by mu_
@@ -249,11 +252,13 @@ bool SessionTransport::deliver(std::string body) {
     on_message = handlers_.on_message;
   }
   if (on_message) {
+    delivering_thread_ = std::this_thread::get_id();
     try {
       on_message(std::move(body));
     } catch (const std::exception& e) {
       log::error("mcp http: session {} on_message threw: {}", id_, e.what());
     }
+    delivering_thread_ = std::thread::id();
   }
   return true;
 }
@@ -434,6 +439,9 @@ void SessionTransport::closeWith(const Error& reason) {
     request_stream_.clear();
   }
   if (auto reg = registry_.lock()) reg->remove(id_);
+  // Wait for a delivery in progress on another thread, so that after close() returns
+  // the session layer's on_message is no longer running (it may free what it uses).
+  if (delivering_thread_.load() != std::this_thread::get_id()) std::lock_guard wait(deliver_mu_);
   for (auto& c : conns) c->close();
   for (auto& r : responders) r->respond(jsonRpcError(404, ErrorCode::kClosed, "session closed"));
   if (on_close) on_close(reason);
