@@ -43,13 +43,14 @@ void printProgress(const ImportReport& r) {
 
 void printSummary(const std::string& what, const ImportReport& r) {
   if (isatty(STDERR_FILENO) != 0) std::cerr << "\r\033[K";
-  std::cerr << what << ": " << r.entries << " entries from " << r.files << " file(s): " << r.inserted
-            << " new, " << r.updated << " updated, " << r.unchanged << " unchanged, " << r.rejected
-            << " rejected; " << r.tools << " tools written; " << r.flagged
-            << " flagged by the description scan\n";
+  std::cerr << what << ": " << r.entries << " entries from " << r.files
+            << " file(s): " << r.inserted << " new, " << r.updated << " updated, " << r.unchanged
+            << " unchanged, " << r.rejected << " rejected; " << r.tools << " tools written; "
+            << r.flagged << " flagged by the description scan\n";
   for (const auto& e : r.errors) std::cerr << "  " << e << "\n";
   if (r.rejected > static_cast<std::int64_t>(r.errors.size())) {
-    std::cerr << "  … and " << (r.rejected - static_cast<std::int64_t>(r.errors.size())) << " more\n";
+    std::cerr << "  … and " << (r.rejected - static_cast<std::int64_t>(r.errors.size()))
+              << " more\n";
   }
 }
 
@@ -92,7 +93,8 @@ struct ImportArgs {
 void addImportCommand(CLI::App& parent, CommandRegistry& registry) {
   auto args = std::make_shared<ImportArgs>();
   auto* cmd = parent.add_subcommand(
-      "import", "Import server.json files, JSONL of them, registry API pages or the seed catalogue");
+      "import",
+      "Import server.json files, JSONL of them, registry API pages or the seed catalogue");
   cmd->add_option("path", args->path, "a .json or .jsonl file, or a directory of them")->required();
   cmd->add_option("--prefix", args->prefix, "id prefix for bare server.json entries");
   addStoreOptions(*cmd, args->store);

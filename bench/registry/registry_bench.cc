@@ -1,13 +1,13 @@
 // Catalogue store figures on the shipped seed (1,506 servers, 1,287 tools): import
 // throughput and list-page latency, on SQLite (a file in a temp dir) and on a real
 // PostgreSQL that this program starts on loopback (scripts/pg-test-server).
+#include <benchmark/benchmark.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "onemcp/common/clock.h"
 #include "onemcp/registry/catalog_import.h"
@@ -69,7 +69,8 @@ void BM_ImportSeed(benchmark::State& state) {
     }
     servers += report->inserted;
   }
-  state.counters["servers_per_s"] = benchmark::Counter(static_cast<double>(servers), benchmark::Counter::kIsRate);
+  state.counters["servers_per_s"] =
+      benchmark::Counter(static_cast<double>(servers), benchmark::Counter::kIsRate);
   state.counters["seed_bytes"] = static_cast<double>(fs::file_size(kSeed));
 }
 
@@ -96,7 +97,9 @@ void BM_ListPage(benchmark::State& state) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     auto page = store.listServers(PageRequest{limit, cursor});
-    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
     if (!page) {
       state.SkipWithError(page.error().toString().c_str());
       return;
@@ -106,11 +109,23 @@ void BM_ListPage(benchmark::State& state) {
   }
   state.counters["p50_us"] = percentile(micros, 0.50);
   state.counters["p99_us"] = percentile(micros, 0.99);
-  state.counters["pages_per_s"] = benchmark::Counter(static_cast<double>(micros.size()), benchmark::Counter::kIsRate);
+  state.counters["pages_per_s"] =
+      benchmark::Counter(static_cast<double>(micros.size()), benchmark::Counter::kIsRate);
 }
 
-BENCHMARK(BM_ImportSeed)->ArgName("backend")->Arg(kSqlite)->Arg(kPostgres)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
-BENCHMARK(BM_ListPage)->ArgNames({"backend", "limit"})->Args({kSqlite, 100})->Args({kPostgres, 100})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ImportSeed)
+    ->ArgName("backend")
+    ->Arg(kSqlite)
+    ->Arg(kPostgres)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2)
+    ->UseRealTime();
+BENCHMARK(BM_ListPage)
+    ->ArgNames({"backend", "limit"})
+    ->Args({kSqlite, 100})
+    ->Args({kPostgres, 100})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace onemcp::registry

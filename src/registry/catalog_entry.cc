@@ -64,7 +64,8 @@ Result<std::vector<ToolRecord>> readTools(const Json& tools, const std::string& 
   for (const auto& t : tools) {
     if (!t.is_object()) return bad("a tool definition must be an object");
     const auto name = t.find("name");
-    if (name == t.end() || !name->is_string()) return bad("a tool definition has no string \"name\"");
+    if (name == t.end() || !name->is_string())
+      return bad("a tool definition has no string \"name\"");
     auto description = optionalString(t, "description", "tool definition");
     if (!description) return fail(std::move(description).error());
     out.push_back(ToolRecord{server_id, name->get<std::string>(), *description, t.dump(), {}});

@@ -1,12 +1,12 @@
 #include "onemcp/registry/catalog_import.h"
 
-#include <algorithm>
-#include <fstream>
-#include <sstream>
+#include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
+#include <sstream>
 
 namespace onemcp::registry {
 namespace {
@@ -18,13 +18,16 @@ constexpr std::string_view kSeedMetaKey = "seed.sha256";
 void noteError(ImportReport& report, const ImportOptions& options, const std::string& where,
                const Error& error) {
   ++report.rejected;
-  if (report.errors.size() < options.max_errors_kept) report.errors.push_back(where + ": " + error.message);
+  if (report.errors.size() < options.max_errors_kept)
+    report.errors.push_back(where + ": " + error.message);
 }
 
 bool sameTools(const std::vector<ToolRecord>& a, const std::vector<ToolRecord>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const ToolRecord& x, const ToolRecord& y) {
-    return x.name == y.name && x.description == y.description && x.definition_json == y.definition_json;
-  });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const ToolRecord& x, const ToolRecord& y) {
+                      return x.name == y.name && x.description == y.description &&
+                             x.definition_json == y.definition_json;
+                    });
 }
 
 // Writes one parsed entry; tools are replaced only when they differ, so that importing
@@ -41,9 +44,15 @@ Result<void> storeEntry(CatalogStore& store, const CatalogEntry& entry, ImportRe
     }
   }
   switch (outcome->result) {
-    case UpsertResult::kInserted: ++report.inserted; break;
-    case UpsertResult::kUpdated: ++report.updated; break;
-    case UpsertResult::kUnchanged: ++report.unchanged; break;
+    case UpsertResult::kInserted:
+      ++report.inserted;
+      break;
+    case UpsertResult::kUpdated:
+      ++report.updated;
+      break;
+    case UpsertResult::kUnchanged:
+      ++report.unchanged;
+      break;
   }
   if (!outcome->flags.empty()) ++report.flagged;
   return {};
@@ -68,7 +77,8 @@ bool importApiPage(CatalogStore& store, std::string_view text, const std::string
   if (servers == doc.end() || !servers->is_array()) return false;
   std::size_t i = 0;
   for (const auto& item : *servers) {
-    importOne(store, item.dump(), origin + ": servers[" + std::to_string(i++) + "]", options, report);
+    importOne(store, item.dump(), origin + ": servers[" + std::to_string(i++) + "]", options,
+              report);
   }
   return true;
 }
@@ -94,7 +104,9 @@ std::string sha256Hex(std::string_view data) {
   return out;
 }
 
-bool isCatalogFile(const fs::path& p) { return p.extension() == ".json" || p.extension() == ".jsonl"; }
+bool isCatalogFile(const fs::path& p) {
+  return p.extension() == ".json" || p.extension() == ".jsonl";
+}
 
 }  // namespace
 
@@ -104,7 +116,8 @@ ImportReport importText(CatalogStore& store, std::string_view text, bool jsonl,
   ImportReport report;
   report.files = 1;
   if (!jsonl) {
-    if (!importApiPage(store, text, origin, options, report)) importOne(store, text, origin, options, report);
+    if (!importApiPage(store, text, origin, options, report))
+      importOne(store, text, origin, options, report);
     if (progress) progress(report);
     return report;
   }
@@ -143,8 +156,8 @@ Result<ImportReport> importPath(CatalogStore& store, const fs::path& path,
     if (!text) return fail(std::move(text).error());
     ImportOptions file_options = options;
     if (file_options.source.empty()) file_options.source = "file:" + file.string();
-    auto report = importText(store, *text, file.extension() == ".jsonl", file.string(), file_options,
-                             [&](const ImportReport& r) {
+    auto report = importText(store, *text, file.extension() == ".jsonl", file.string(),
+                             file_options, [&](const ImportReport& r) {
                                if (!progress) return;
                                ImportReport sum = total;
                                sum.entries += r.entries;
@@ -176,7 +189,8 @@ Result<std::optional<ImportReport>> ensureSeeded(CatalogStore& store, const fs::
   if (seen->has_value() && **seen == hash) return std::optional<ImportReport>{};
   ImportOptions options;
   options.source = "seed";
-  ImportReport report = importText(store, *text, true, seed_file.filename().string(), options, progress);
+  ImportReport report =
+      importText(store, *text, true, seed_file.filename().string(), options, progress);
   if (report.inserted + report.updated + report.unchanged == 0 && report.entries > 0) {
     return fail(ErrorCode::kInvalidInput, "the seed catalogue '" + seed_file.string() +
                                               "' has no valid entry; first error: " +
@@ -191,7 +205,8 @@ Result<fs::path> findSeedCatalog(const EnvLookup& env) {
   if (auto explicit_file = env("ONEMCP_SEED_FILE")) candidates.emplace_back(*explicit_file);
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share/onemcp/seed/catalog.jsonl");
+  if (!ec)
+    candidates.push_back(exe.parent_path().parent_path() / "share/onemcp/seed/catalog.jsonl");
 #ifdef ONEMCP_SOURCE_SEED_FILE
   candidates.emplace_back(ONEMCP_SOURCE_SEED_FILE);
 #endif

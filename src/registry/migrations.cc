@@ -10,7 +10,8 @@ namespace {
 constexpr std::int64_t kMigrationLockKey = 0x6f6e656d6370;
 
 std::string replaceAll(std::string text, std::string_view from, std::string_view to) {
-  for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+  for (auto pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size())) {
     text.replace(pos, from.size(), to);
   }
   return text;
@@ -109,7 +110,8 @@ std::vector<std::string> statements(const std::string& sql) {
   std::size_t start = 0;
   for (;;) {
     const auto end = sql.find(';', start);
-    std::string stmt = sql.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string stmt =
+        sql.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (stmt.find_first_not_of(" \n\t") != std::string::npos) out.push_back(std::move(stmt));
     if (end == std::string::npos) break;
     start = end + 1;
@@ -121,18 +123,21 @@ Result<void> applyMissing(SqlConnection& conn, std::int64_t now_ms) {
   if (conn.dialect() == Dialect::kPostgres) {
     ONEMCP_TRY(conn.query("SELECT pg_advisory_xact_lock($1)", {kMigrationLockKey}));
   }
-  ONEMCP_TRY(conn.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
-                        "KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)"));
+  ONEMCP_TRY(
+      conn.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+                 "KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)"));
   auto applied = readAppliedMigrations(conn);
   if (!applied) return fail(std::move(applied).error());
   for (const auto& m : catalogMigrations()) {
     if (std::find(applied->begin(), applied->end(), m.version) != applied->end()) continue;
     for (const auto& stmt : statements(migrationSql(m, conn.dialect()))) {
       auto r = conn.query(stmt);
-      if (!r) return fail(r.error().wrap("migration " + std::to_string(m.version) + " (" + m.name + ")"));
+      if (!r)
+        return fail(r.error().wrap("migration " + std::to_string(m.version) + " (" + m.name + ")"));
     }
-    ONEMCP_TRY(conn.query("INSERT INTO schema_migrations (version, name, applied_ms) VALUES ($1, $2, $3)",
-                          {std::int64_t{m.version}, m.name, now_ms}));
+    ONEMCP_TRY(
+        conn.query("INSERT INTO schema_migrations (version, name, applied_ms) VALUES ($1, $2, $3)",
+                   {std::int64_t{m.version}, m.name, now_ms}));
   }
   return {};
 }

@@ -90,7 +90,8 @@ Result<SqlRows> PostgresConnection::query(std::string_view sql, const SqlParams&
       auto_txn = std::make_unique<pqxx::nontransaction>(*state_->conn);
       txn = auto_txn.get();
     }
-    const pqxx::result r = txn->exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(values));
+    const pqxx::result r =
+        txn->exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(values));
     SqlRows rows;
     rows.reserve(r.size());
     for (const auto& row : r) {
@@ -136,7 +137,8 @@ Result<void> PostgresConnection::begin(bool /*write*/) {
 }
 
 Result<void> PostgresConnection::commit() {
-  if (state_->txn == nullptr) return fail(ErrorCode::kInternalError, "commit without a transaction");
+  if (state_->txn == nullptr)
+    return fail(ErrorCode::kInternalError, "commit without a transaction");
   try {
     state_->txn->commit();
     state_->txn.reset();

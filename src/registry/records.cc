@@ -1,15 +1,16 @@
 #include "onemcp/registry/records.h"
 
+#include <openssl/evp.h>
+
 #include <array>
 #include <utility>
-
-#include <openssl/evp.h>
 
 namespace onemcp::registry {
 namespace {
 
 template <typename E, std::size_t N>
-std::optional<E> lookup(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view name) {
+std::optional<E> lookup(const std::array<std::pair<E, std::string_view>, N>& table,
+                        std::string_view name) {
   for (const auto& [value, text] : table) {
     if (text == name) return value;
   }
@@ -47,11 +48,15 @@ constexpr std::array<std::pair<ChangeKind, std::string_view>, 5> kChangeKinds = 
 }  // namespace
 
 std::string_view verifyOutcomeName(VerifyOutcome outcome) { return nameOf(kOutcomes, outcome); }
-std::optional<VerifyOutcome> parseVerifyOutcome(std::string_view name) { return lookup(kOutcomes, name); }
+std::optional<VerifyOutcome> parseVerifyOutcome(std::string_view name) {
+  return lookup(kOutcomes, name);
+}
 std::string_view jobStateName(JobState state) { return nameOf(kJobStates, state); }
 std::optional<JobState> parseJobState(std::string_view name) { return lookup(kJobStates, name); }
 std::string_view changeKindName(ChangeKind kind) { return nameOf(kChangeKinds, kind); }
-std::optional<ChangeKind> parseChangeKind(std::string_view name) { return lookup(kChangeKinds, name); }
+std::optional<ChangeKind> parseChangeKind(std::string_view name) {
+  return lookup(kChangeKinds, name);
+}
 
 std::string toolDefinitionHash(const std::vector<ToolRecord>& tools) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();

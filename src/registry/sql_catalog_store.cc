@@ -1,9 +1,9 @@
 #include "sql_catalog_store.h"
 
-#include <cstring>
-
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "migrations.h"
 #include "onemcp/registry/description_scan.h"
@@ -38,9 +38,9 @@ std::string sha256Hex(std::string_view data) {
 // Every stored field, length-prefixed so that no two records share an encoding.
 std::string contentHash(const ServerRecord& s) {
   std::string buf;
-  for (const std::string* f : {&s.name, &s.title, &s.description, &s.source, &s.version,
-                               &s.versions_json, &s.packages_json, &s.remotes_json,
-                               &s.repository, &s.server_json, &s.meta_json}) {
+  for (const std::string* f :
+       {&s.name, &s.title, &s.description, &s.source, &s.version, &s.versions_json,
+        &s.packages_json, &s.remotes_json, &s.repository, &s.server_json, &s.meta_json}) {
     buf += std::to_string(f->size());
     buf += ':';
     buf += *f;
@@ -48,7 +48,9 @@ std::string contentHash(const ServerRecord& s) {
   return sha256Hex(buf);
 }
 
-std::string flagsJson(const std::vector<std::string>& flags) { return nlohmann::json(flags).dump(); }
+std::string flagsJson(const std::vector<std::string>& flags) {
+  return nlohmann::json(flags).dump();
+}
 
 std::vector<std::string> parseFlags(const std::optional<std::string>& text) {
   const auto doc = nlohmann::json::parse(text.value_or("[]"), nullptr, false);
@@ -106,8 +108,7 @@ SqlCatalogStore::SqlCatalogStore(std::unique_ptr<SqlConnection> conn, const Cloc
     : conn_(std::move(conn)), clock_(clock), options_(options), sql_{conn_->dialect()} {}
 
 std::int64_t SqlCatalogStore::nowMs() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             clock_.wallNow().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.wallNow().time_since_epoch())
       .count();
 }
 
@@ -134,12 +135,13 @@ Result<std::int64_t> SqlCatalogStore::lockCatalog() {
 
 Result<std::int64_t> SqlCatalogStore::recordChange(ChangeKind kind, const std::string& entity_id,
                                                    bool removed) {
-  auto rows = conn_->query("UPDATE catalog_state SET version = version + 1 WHERE id = 1 RETURNING version");
+  auto rows =
+      conn_->query("UPDATE catalog_state SET version = version + 1 WHERE id = 1 RETURNING version");
   if (!rows) return fail(std::move(rows).error());
   const std::int64_t version = toInt(rows->at(0)[0]);
-  ONEMCP_TRY(conn_->query("INSERT INTO changes (version, kind, entity_id, removed) VALUES ($1, $2, $3, $4)",
-                          {version, std::string(changeKindName(kind)), entity_id,
-                           std::int64_t{removed ? 1 : 0}}));
+  ONEMCP_TRY(conn_->query(
+      "INSERT INTO changes (version, kind, entity_id, removed) VALUES ($1, $2, $3, $4)",
+      {version, std::string(changeKindName(kind)), entity_id, std::int64_t{removed ? 1 : 0}}));
   return version;
 }
 
@@ -156,35 +158,51 @@ Result<UpsertOutcome> SqlCatalogStore::upsertServer(const ServerRecord& server) 
   const std::vector<std::string> flags = serverFlags(server);
   return transact<UpsertOutcome>(true, [&]() -> Result<UpsertOutcome> {
     ONEMCP_TRY(lockCatalog());
-    auto existing = conn_->query("SELECT content_hash, change_version FROM servers WHERE id = $1", {server.id});
+    auto existing =
+        conn_->query("SELECT content_hash, change_version FROM servers WHERE id = $1", {server.id});
     if (!existing) return fail(std::move(existing).error());
     if (!existing->empty() && toText(existing->front()[0]) == hash) {
       return UpsertOutcome{UpsertResult::kUnchanged, toInt(existing->front()[1]), flags};
     }
     auto version = recordChange(ChangeKind::kServer, server.id, false);
     if (!version) return fail(std::move(version).error());
-    SqlParams p = {server.id, server.name, server.title, server.description, server.source,
-                   server.version, server.versions_json, server.packages_json, server.remotes_json,
-                   server.repository, server.server_json, server.meta_json, flagsJson(flags),
-                   hash, *version, nowMs()};
+    SqlParams p = {server.id,
+                   server.name,
+                   server.title,
+                   server.description,
+                   server.source,
+                   server.version,
+                   server.versions_json,
+                   server.packages_json,
+                   server.remotes_json,
+                   server.repository,
+                   server.server_json,
+                   server.meta_json,
+                   flagsJson(flags),
+                   hash,
+                   *version,
+                   nowMs()};
     const bool insert = existing->empty();
     const char* sql =
-        insert ? "INSERT INTO servers (id, name, title, description, source, version, versions_json, "
-                 "packages_json, remotes_json, repository, server_json, meta_json, flags_json, "
-                 "content_hash, change_version, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-                 "$9, $10, $11, $12, $13, $14, $15, $16)"
-               : "UPDATE servers SET name = $2, title = $3, description = $4, source = $5, "
-                 "version = $6, versions_json = $7, packages_json = $8, remotes_json = $9, "
-                 "repository = $10, server_json = $11, meta_json = $12, flags_json = $13, "
-                 "content_hash = $14, change_version = $15, updated_ms = $16 WHERE id = $1";
+        insert
+            ? "INSERT INTO servers (id, name, title, description, source, version, versions_json, "
+              "packages_json, remotes_json, repository, server_json, meta_json, flags_json, "
+              "content_hash, change_version, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+              "$9, $10, $11, $12, $13, $14, $15, $16)"
+            : "UPDATE servers SET name = $2, title = $3, description = $4, source = $5, "
+              "version = $6, versions_json = $7, packages_json = $8, remotes_json = $9, "
+              "repository = $10, server_json = $11, meta_json = $12, flags_json = $13, "
+              "content_hash = $14, change_version = $15, updated_ms = $16 WHERE id = $1";
     ONEMCP_TRY(conn_->query(sql, p));
-    return UpsertOutcome{insert ? UpsertResult::kInserted : UpsertResult::kUpdated, *version, flags};
+    return UpsertOutcome{insert ? UpsertResult::kInserted : UpsertResult::kUpdated, *version,
+                         flags};
   });
 }
 
 Result<ServerRecord> SqlCatalogStore::getServer(const std::string& id) {
   return transact<ServerRecord>(false, [&]() -> Result<ServerRecord> {
-    auto rows = conn_->query("SELECT " + std::string(kServerColumns) + " FROM servers WHERE id = $1", {id});
+    auto rows =
+        conn_->query("SELECT " + std::string(kServerColumns) + " FROM servers WHERE id = $1", {id});
     if (!rows) return fail(std::move(rows).error());
     if (rows->empty()) return fail(notFound("no server with id '" + id + "'"));
     return serverFromRow(rows->front());
@@ -232,9 +250,10 @@ Result<void> SqlCatalogStore::removeServer(const std::string& id) {
     ONEMCP_TRY(requireServer(id));
     ONEMCP_TRY(conn_->query("DELETE FROM servers WHERE id = $1", {id}));
     // Tool embeddings are owned by "id::tool"; ':' + 1 == ';' bounds that prefix.
-    ONEMCP_TRY(conn_->query("DELETE FROM embeddings WHERE (owner_kind = 'server' AND owner_id = $1) "
-                            "OR (owner_kind = 'tool' AND owner_id >= $2 AND owner_id < $3)",
-                            {id, id + "::", id + ":;"}));
+    ONEMCP_TRY(
+        conn_->query("DELETE FROM embeddings WHERE (owner_kind = 'server' AND owner_id = $1) "
+                     "OR (owner_kind = 'tool' AND owner_id >= $2 AND owner_id < $3)",
+                     {id, id + "::", id + ":;"}));
     ONEMCP_TRY(recordChange(ChangeKind::kServer, id, true));
     return {};
   });
@@ -257,8 +276,8 @@ Result<void> SqlCatalogStore::putRunSpec(const RunSpecRecord& spec) {
 
 Result<RunSpecRecord> SqlCatalogStore::getRunSpec(const std::string& server_id) {
   return transact<RunSpecRecord>(false, [&]() -> Result<RunSpecRecord> {
-    auto rows = conn_->query("SELECT spec_json, source, updated_ms FROM run_specs WHERE server_id = $1",
-                             {server_id});
+    auto rows = conn_->query(
+        "SELECT spec_json, source, updated_ms FROM run_specs WHERE server_id = $1", {server_id});
     if (!rows) return fail(std::move(rows).error());
     if (rows->empty()) return fail(notFound("no run spec for server '" + server_id + "'"));
     const auto& r = rows->front();
@@ -327,13 +346,15 @@ Result<void> SqlCatalogStore::replaceTools(const std::string& server_id,
 Result<std::vector<ToolRecord>> SqlCatalogStore::listTools(const std::string& server_id) {
   using Tools = std::vector<ToolRecord>;
   return transact<Tools>(false, [&]() -> Result<Tools> {
-    auto rows = conn_->query("SELECT name, description, definition_json, flags_json FROM tools "
-                             "WHERE server_id = $1 ORDER BY position",
-                             {server_id});
+    auto rows = conn_->query(
+        "SELECT name, description, definition_json, flags_json FROM tools "
+        "WHERE server_id = $1 ORDER BY position",
+        {server_id});
     if (!rows) return fail(std::move(rows).error());
     Tools out;
     for (const auto& r : *rows) {
-      out.push_back(ToolRecord{server_id, toText(r[0]), toText(r[1]), toText(r[2]), parseFlags(r[3])});
+      out.push_back(
+          ToolRecord{server_id, toText(r[0]), toText(r[1]), toText(r[2]), parseFlags(r[3])});
     }
     return out;
   });
@@ -348,8 +369,10 @@ Result<void> SqlCatalogStore::putEmbedding(const EmbeddingRecord& e) {
     ONEMCP_TRY(lockCatalog());
     ONEMCP_TRY(conn_->query(
         "INSERT INTO embeddings (owner_kind, owner_id, model_id, dims, vector) VALUES ($1, $2, $3, "
-        "$4, " + sql_.blobParam(5) + ") ON CONFLICT (owner_kind, owner_id, model_id) DO UPDATE SET "
-        "dims = excluded.dims, vector = excluded.vector",
+        "$4, " +
+            sql_.blobParam(5) +
+            ") ON CONFLICT (owner_kind, owner_id, model_id) DO UPDATE SET "
+            "dims = excluded.dims, vector = excluded.vector",
         {std::string(ownerName(e.owner)), e.owner_id, e.model_id,
          static_cast<std::int64_t>(e.vector.size()), blob}));
     ONEMCP_TRY(recordChange(ChangeKind::kEmbedding, e.owner_id, false));
@@ -373,7 +396,8 @@ Result<EmbeddingRecord> SqlCatalogStore::getEmbedding(EmbeddingOwner owner,
   });
 }
 
-Result<EmbeddingPage> SqlCatalogStore::listEmbeddings(EmbeddingOwner owner, const std::string& model_id,
+Result<EmbeddingPage> SqlCatalogStore::listEmbeddings(EmbeddingOwner owner,
+                                                      const std::string& model_id,
                                                       const PageRequest& request) {
   std::string after;
   if (!request.cursor.empty()) {
@@ -387,7 +411,8 @@ Result<EmbeddingPage> SqlCatalogStore::listEmbeddings(EmbeddingOwner owner, cons
                         " FROM embeddings WHERE owner_kind = $1 AND model_id = $2 AND " + id +
                         " > $3 ORDER BY " + id + " LIMIT $4";
   return transact<EmbeddingPage>(false, [&]() -> Result<EmbeddingPage> {
-    auto rows = conn_->query(q, {std::string(ownerName(owner)), model_id, after, std::int64_t{limit + 1}});
+    auto rows =
+        conn_->query(q, {std::string(ownerName(owner)), model_id, after, std::int64_t{limit + 1}});
     if (!rows) return fail(std::move(rows).error());
     EmbeddingPage page;
     for (std::size_t i = 0; i < rows->size() && i < static_cast<std::size_t>(limit); ++i) {
@@ -415,12 +440,14 @@ Result<ChangeBatch> SqlCatalogStore::changesSince(std::int64_t version, int limi
     auto current = conn_->query("SELECT version FROM catalog_state WHERE id = 1");
     if (!current) return fail(std::move(current).error());
     batch.current_version = toInt(current->at(0)[0]);
-    auto rows = conn_->query("SELECT version, kind, entity_id, removed FROM changes WHERE version > $1 "
-                             "ORDER BY version LIMIT $2",
-                             {version, std::int64_t{std::max(limit, 1)}});
+    auto rows = conn_->query(
+        "SELECT version, kind, entity_id, removed FROM changes WHERE version > $1 "
+        "ORDER BY version LIMIT $2",
+        {version, std::int64_t{std::max(limit, 1)}});
     if (!rows) return fail(std::move(rows).error());
     for (const auto& r : *rows) {
-      batch.changes.push_back(Change{toInt(r[0]), parseChangeKind(toText(r[1])).value_or(ChangeKind::kServer),
+      batch.changes.push_back(Change{toInt(r[0]),
+                                     parseChangeKind(toText(r[1])).value_or(ChangeKind::kServer),
                                      toText(r[2]), toInt(r[3]) != 0});
     }
     return batch;
@@ -439,9 +466,10 @@ Result<std::optional<std::string>> SqlCatalogStore::getMeta(const std::string& k
 
 Result<void> SqlCatalogStore::putMeta(const std::string& key, const std::string& value) {
   return transact<void>(true, [&]() -> Result<void> {
-    ONEMCP_TRY(conn_->query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO "
-                            "UPDATE SET value = excluded.value",
-                            {key, value}));
+    ONEMCP_TRY(
+        conn_->query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO "
+                     "UPDATE SET value = excluded.value",
+                     {key, value}));
     return {};
   });
 }

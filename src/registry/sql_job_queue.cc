@@ -66,7 +66,8 @@ Result<std::int64_t> SqlCatalogStore::enqueueJob(const JobRequest& request) {
 }
 
 Result<std::optional<CrawlJob>> SqlCatalogStore::claimJob(const ClaimRequest& request) {
-  if (request.worker.empty()) return fail(ErrorCode::kInvalidParams, "claimJob: worker name is empty");
+  if (request.worker.empty())
+    return fail(ErrorCode::kInvalidParams, "claimJob: worker name is empty");
   const std::int64_t now = nowMs();
   const auto lease = request.lease.count() > 0 ? request.lease : options_.jobs.lease;
   using Claimed = std::optional<CrawlJob>;
@@ -81,7 +82,8 @@ Result<std::optional<CrawlJob>> SqlCatalogStore::claimJob(const ClaimRequest& re
         "UPDATE crawl_jobs SET state = 'leased', lease_owner = $1, lease_expires_ms = $2, "
         "attempts = attempts + 1, updated_ms = $3 WHERE id = (SELECT id FROM crawl_jobs WHERE "
         "((state = 'queued' AND not_before_ms <= $3) OR (state = 'leased' AND lease_expires_ms "
-        "<= $3 AND attempts < max_attempts)) AND ($4 = '' OR kind = $4) ORDER BY not_before_ms, id LIMIT 1" +
+        "<= $3 AND attempts < max_attempts)) AND ($4 = '' OR kind = $4) ORDER BY not_before_ms, id "
+        "LIMIT 1" +
         std::string(sql_.skipLocked()) + ") RETURNING " + std::string(kJobColumns);
     auto rows = conn_->query(sql, {request.worker, now + lease.count(), now, request.kind});
     if (!rows) return fail(std::move(rows).error());
@@ -103,13 +105,15 @@ Result<std::optional<CrawlJob>> SqlCatalogStore::readJob(std::int64_t job_id, bo
 Result<CrawlJob> SqlCatalogStore::leasedJob(std::int64_t job_id, const std::string& worker) {
   auto job = readJob(job_id, true);
   if (!job) return fail(std::move(job).error());
-  if (!job->has_value()) return fail(ErrorCode::kNotFound, "no crawl job " + std::to_string(job_id));
+  if (!job->has_value())
+    return fail(ErrorCode::kNotFound, "no crawl job " + std::to_string(job_id));
   const CrawlJob& j = **job;
   if (j.state != JobState::kLeased || j.lease_owner != worker) {
-    return fail(ErrorCode::kForbidden, "crawl job " + std::to_string(job_id) + " is not leased by '" +
-                                           worker + "' (state " + std::string(jobStateName(j.state)) +
-                                           (j.lease_owner.empty() ? "" : ", lease of '" + j.lease_owner + "'") +
-                                           "); its lease expired or it was finished");
+    return fail(ErrorCode::kForbidden,
+                "crawl job " + std::to_string(job_id) + " is not leased by '" + worker +
+                    "' (state " + std::string(jobStateName(j.state)) +
+                    (j.lease_owner.empty() ? "" : ", lease of '" + j.lease_owner + "'") +
+                    "); its lease expired or it was finished");
   }
   return j;
 }
@@ -125,8 +129,9 @@ Result<void> SqlCatalogStore::renewLease(std::int64_t job_id, const std::string&
       return fail(ErrorCode::kForbidden, "crawl job " + std::to_string(job_id) +
                                              ": the lease of '" + worker + "' already expired");
     }
-    ONEMCP_TRY(conn_->query("UPDATE crawl_jobs SET lease_expires_ms = $1, updated_ms = $2 WHERE id = $3",
-                            {now + duration.count(), now, job_id}));
+    ONEMCP_TRY(
+        conn_->query("UPDATE crawl_jobs SET lease_expires_ms = $1, updated_ms = $2 WHERE id = $3",
+                     {now + duration.count(), now, job_id}));
     return {};
   });
 }
@@ -135,9 +140,10 @@ Result<void> SqlCatalogStore::completeJob(std::int64_t job_id, const std::string
   const std::int64_t now = nowMs();
   return transact<void>(true, [&]() -> Result<void> {
     ONEMCP_TRY(leasedJob(job_id, worker));
-    ONEMCP_TRY(conn_->query("UPDATE crawl_jobs SET state = 'done', lease_owner = '', "
-                            "lease_expires_ms = 0, last_error = '', updated_ms = $1 WHERE id = $2",
-                            {now, job_id}));
+    ONEMCP_TRY(
+        conn_->query("UPDATE crawl_jobs SET state = 'done', lease_owner = '', "
+                     "lease_expires_ms = 0, last_error = '', updated_ms = $1 WHERE id = $2",
+                     {now, job_id}));
     return {};
   });
 }
@@ -164,7 +170,8 @@ Result<CrawlJob> SqlCatalogStore::getJob(std::int64_t job_id) {
   return transact<CrawlJob>(false, [&]() -> Result<CrawlJob> {
     auto job = readJob(job_id, false);
     if (!job) return fail(std::move(job).error());
-    if (!job->has_value()) return fail(ErrorCode::kNotFound, "no crawl job " + std::to_string(job_id));
+    if (!job->has_value())
+      return fail(ErrorCode::kNotFound, "no crawl job " + std::to_string(job_id));
     return **job;
   });
 }

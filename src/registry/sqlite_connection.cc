@@ -1,7 +1,8 @@
 #include "sqlite_connection.h"
 
-#include <cctype>
 #include <sqlite3.h>
+
+#include <cctype>
 
 namespace onemcp::registry {
 namespace {
@@ -37,10 +38,12 @@ std::optional<std::string> columnValue(sqlite3_stmt* stmt, int col) {
   if (sqlite3_column_type(stmt, col) == SQLITE_NULL) return std::nullopt;
   if (sqlite3_column_type(stmt, col) == SQLITE_BLOB) {
     const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, col));
-    return std::string(p == nullptr ? "" : p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, col)));
+    return std::string(p == nullptr ? "" : p,
+                       static_cast<std::size_t>(sqlite3_column_bytes(stmt, col)));
   }
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
-  return std::string(p == nullptr ? "" : p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, col)));
+  return std::string(p == nullptr ? "" : p,
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt, col)));
 }
 
 }  // namespace
@@ -57,8 +60,9 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(
   std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
   sqlite3_busy_timeout(db, static_cast<int>(busy_timeout.count()));
   // WAL: readers do not block the writer; NORMAL sync is durable across app crashes.
-  auto ok = conn->script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                         "PRAGMA foreign_keys=ON;");
+  auto ok = conn->script(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+      "PRAGMA foreign_keys=ON;");
   if (!ok) return fail(ok.error().wrap("configuring SQLite database '" + path + "'"));
   return conn;
 }

@@ -1,9 +1,8 @@
 #include "validation.h"
 
 #include <algorithm>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "onemcp/registry/description_scan.h"
 
@@ -16,9 +15,9 @@ Result<void> checkText(std::string_view what, std::string_view field, std::strin
                        std::size_t cap, std::string_view cap_name) {
   if (text.size() > cap) {
     return fail(ErrorCode::kTooLarge, std::string(what) + ": " + std::string(field) + " is " +
-                                          std::to_string(text.size()) + " bytes, over the limit of " +
-                                          std::to_string(cap) + " (StoreLimits::" +
-                                          std::string(cap_name) + ")");
+                                          std::to_string(text.size()) +
+                                          " bytes, over the limit of " + std::to_string(cap) +
+                                          " (StoreLimits::" + std::string(cap_name) + ")");
   }
   if (!isValidUtf8(text)) {
     return fail(ErrorCode::kInvalidInput,
@@ -34,11 +33,12 @@ Result<void> checkText(std::string_view what, std::string_view field, std::strin
 Result<void> checkJson(std::string_view what, std::string_view field, std::string_view text,
                        JsonShape shape) {
   const auto doc = nlohmann::json::parse(text, nullptr, false);
-  const bool ok = !doc.is_discarded() && (shape == JsonShape::kObject ? doc.is_object() : doc.is_array());
+  const bool ok =
+      !doc.is_discarded() && (shape == JsonShape::kObject ? doc.is_object() : doc.is_array());
   if (!ok) {
-    return fail(ErrorCode::kInvalidInput,
-                std::string(what) + ": " + std::string(field) + " is not a JSON " +
-                    (shape == JsonShape::kObject ? "object" : "array"));
+    return fail(ErrorCode::kInvalidInput, std::string(what) + ": " + std::string(field) +
+                                              " is not a JSON " +
+                                              (shape == JsonShape::kObject ? "object" : "array"));
   }
   return {};
 }
@@ -183,7 +183,8 @@ Result<std::string> decodeCursor(const std::string& cursor) {
   int bits = 0;
   for (char c : cursor) {
     const char* p = std::char_traits<char>::find(kB64, 64, c);
-    if (p == nullptr) return fail(ErrorCode::kInvalidParams, "invalid cursor: not one this registry issued");
+    if (p == nullptr)
+      return fail(ErrorCode::kInvalidParams, "invalid cursor: not one this registry issued");
     buf = (buf << 6) | static_cast<std::uint32_t>(p - kB64);
     bits += 6;
     if (bits >= 8) {

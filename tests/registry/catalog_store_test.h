@@ -2,11 +2,11 @@
 // postgres_store_test.cc), so that both stores are held to the same behaviour.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "onemcp/common/clock.h"
 #include "onemcp/registry/catalog_store.h"

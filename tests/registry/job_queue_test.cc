@@ -1,20 +1,20 @@
 // The crawl job queue, against each backend: leases, expiry, back-off, and two workers
 // (separate stores, as separate processes would be) never holding the same job.
+#include <gmock/gmock.h>
+
 #include <map>
 #include <mutex>
 #include <thread>
-
-#include <gmock/gmock.h>
 
 #include "catalog_store_test.h"
 
 namespace onemcp::registry::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
 
 ClaimRequest claim(const std::string& worker, milliseconds lease = minutes(5)) {
   return ClaimRequest{worker, lease, ""};
@@ -132,7 +132,8 @@ TEST_P(CatalogStoreTest, FailedJobIsRetriedWithBackoffUntilMaxAttempts) {
 TEST_P(CatalogStoreTest, ConcurrentWorkersNeverClaimTheSameJob) {
   constexpr int kJobs = 120;
   constexpr int kWorkers = 4;
-  for (int i = 0; i < kJobs; ++i) ASSERT_TRUE(store_->enqueueJob({"verify", "reg:j" + std::to_string(i), "{}", 0}));
+  for (int i = 0; i < kJobs; ++i)
+    ASSERT_TRUE(store_->enqueueJob({"verify", "reg:j" + std::to_string(i), "{}", 0}));
   std::mutex mu;
   std::map<std::int64_t, int> claims;  // guarded by mu
   std::vector<std::string> errors;     // guarded by mu
@@ -152,14 +153,16 @@ TEST_P(CatalogStoreTest, ConcurrentWorkersNeverClaimTheSameJob) {
           }
           if (!job->has_value()) return;
           ++claims[(*job)->id];
-          if (auto done = stores[w]->completeJob((*job)->id, name); !done) errors.push_back(done.error().toString());
+          if (auto done = stores[w]->completeJob((*job)->id, name); !done)
+            errors.push_back(done.error().toString());
         }
       });
     }
   }
   EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_EQ(claims.size(), static_cast<std::size_t>(kJobs));
-  for (const auto& [id, count] : claims) EXPECT_EQ(count, 1) << "job " << id << " claimed " << count << " times";
+  for (const auto& [id, count] : claims)
+    EXPECT_EQ(count, 1) << "job " << id << " claimed " << count << " times";
 }
 
 TEST_P(CatalogStoreTest, ConcurrentWritersGetDistinctConsecutiveVersions) {
@@ -171,7 +174,8 @@ TEST_P(CatalogStoreTest, ConcurrentWritersGetDistinctConsecutiveVersions) {
     for (int w = 0; w < 3; ++w) {
       writers.emplace_back([&, w] {
         for (int i = 0; i < kPerWriter; ++i) {
-          auto r = stores[w]->upsertServer(makeServer("reg:w" + std::to_string(w) + "-" + std::to_string(i)));
+          auto r = stores[w]->upsertServer(
+              makeServer("reg:w" + std::to_string(w) + "-" + std::to_string(i)));
           EXPECT_TRUE(r) << r.error().toString();
         }
       });

@@ -19,11 +19,12 @@ class PostgresEnvironment : public ::testing::Environment {
   std::unique_ptr<PgTestServer> server_;
 };
 
-PostgresEnvironment* const kEnvironment = static_cast<PostgresEnvironment*>(
-    ::testing::AddGlobalTestEnvironment(new PostgresEnvironment));
+PostgresEnvironment* const kEnvironment =
+    static_cast<PostgresEnvironment*>(::testing::AddGlobalTestEnvironment(new PostgresEnvironment));
 
 INSTANTIATE_TEST_SUITE_P(Postgres, CatalogStoreTest,
-                         ::testing::Values(Backend{"postgres", [] { return kEnvironment->server().createDatabase(); }}),
+                         ::testing::Values(Backend{
+                             "postgres", [] { return kEnvironment->server().createDatabase(); }}),
                          [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace

@@ -11,7 +11,8 @@ SqliteTestFiles& files() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogStoreTest,
-                         ::testing::Values(Backend{"sqlite", [] { return files().createDatabase(); }}),
+                         ::testing::Values(Backend{"sqlite",
+                                                   [] { return files().createDatabase(); }}),
                          [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace

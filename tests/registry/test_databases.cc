@@ -1,10 +1,11 @@
 #include "test_databases.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <unistd.h>
 
 namespace onemcp::registry::testing {
 namespace {
@@ -12,7 +13,8 @@ namespace {
 const std::string kScript = std::string(ONEMCP_SOURCE_DIR) + "/scripts/pg-test-server";
 
 std::filesystem::path makeTempDir(const char* prefix) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / (std::string(prefix) + "XXXXXX")).string();
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / (std::string(prefix) + "XXXXXX")).string();
   if (mkdtemp(tmpl.data()) == nullptr) {
     std::cerr << "cannot create a temporary folder\n";
     std::abort();

@@ -41,8 +41,8 @@ struct ImportReport {
   std::int64_t updated = 0;
   std::int64_t unchanged = 0;
   std::int64_t rejected = 0;
-  std::int64_t tools = 0;    // tool definitions written
-  std::int64_t flagged = 0;  // servers whose text matched a prompt-injection pattern
+  std::int64_t tools = 0;           // tool definitions written
+  std::int64_t flagged = 0;         // servers whose text matched a prompt-injection pattern
   std::vector<std::string> errors;  // "file:line: message", at most max_errors_kept
 };
 

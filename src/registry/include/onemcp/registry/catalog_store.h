@@ -96,8 +96,7 @@ Result<std::unique_ptr<CatalogStore>> openPostgresCatalogStore(const std::string
 
 // Opens a store from a URL: "sqlite:PATH", "sqlite::memory:", "postgresql://..." or
 // "postgres://...". Applies migrations. The clock must outlive the store.
-Result<std::unique_ptr<CatalogStore>> openCatalogStore(const std::string& url,
-                                                       const Clock& clock,
+Result<std::unique_ptr<CatalogStore>> openCatalogStore(const std::string& url, const Clock& clock,
                                                        const StoreOptions& options = {});
 
 }  // namespace onemcp::registry

@@ -14,16 +14,16 @@
 namespace onemcp::registry {
 
 struct ServerRecord {
-  std::string id;           // "reg:io.github.x/y", "live:…", "docker:…"
-  std::string name;         // server.json name
+  std::string id;    // "reg:io.github.x/y", "live:…", "docker:…"
+  std::string name;  // server.json name
   std::string title;
   std::string description;
-  std::string source;       // where it came from: "mcp-registry", "file:/path", …
-  std::string version;      // latest known version ("" when none)
+  std::string source;                // where it came from: "mcp-registry", "file:/path", …
+  std::string version;               // latest known version ("" when none)
   std::string versions_json = "[]";  // every version seen, newest last
   std::string packages_json = "[]";
   std::string remotes_json = "[]";
-  std::string repository;   // repository URL ("" when none)
+  std::string repository;          // repository URL ("" when none)
   std::string server_json = "{}";  // the server.json text, verbatim
   std::string meta_json = "{}";    // source annotations: category, tags, launch, status
   // Prompt-injection patterns found in the text (filled by the store on write).
@@ -41,8 +41,8 @@ struct UpsertOutcome {
 };
 
 struct PageRequest {
-  int limit = 100;      // clamped to [1, StoreLimits::max_page_size]
-  std::string cursor;   // "" for the first page; else a next_cursor from a previous page
+  int limit = 100;     // clamped to [1, StoreLimits::max_page_size]
+  std::string cursor;  // "" for the first page; else a next_cursor from a previous page
 };
 
 struct ServerPage {
@@ -52,8 +52,8 @@ struct ServerPage {
 
 struct RunSpecRecord {
   std::string server_id;
-  std::string spec_json;  // a sandbox::RunSpec document
-  std::string source;     // what produced it: "discovery", "seed", "user"
+  std::string spec_json;           // a sandbox::RunSpec document
+  std::string source;              // what produced it: "discovery", "seed", "user"
   std::int64_t updated_at_ms = 0;  // filled by the store
   bool operator==(const RunSpecRecord&) const = default;
 };
@@ -66,9 +66,9 @@ struct VerificationRecord {
   std::int64_t id = 0;  // filled by the store
   std::string server_id;
   VerifyOutcome outcome = VerifyOutcome::kFailed;
-  std::string reason;             // why it failed (or notes when verified)
+  std::string reason;               // why it failed (or notes when verified)
   std::string timings_json = "{}";  // {"install_ms":…, "initialize_ms":…, "tools_list_ms":…}
-  std::string tool_hash;          // hash of the tool definitions it saw
+  std::string tool_hash;            // hash of the tool definitions it saw
   std::int64_t verified_at_ms = 0;  // wall time; 0: the store's clock
   bool operator==(const VerificationRecord&) const = default;
 };
@@ -77,7 +77,7 @@ struct ToolRecord {
   std::string server_id;
   std::string name;
   std::string description;
-  std::string definition_json;  // the full MCP tool definition, verbatim
+  std::string definition_json;     // the full MCP tool definition, verbatim
   std::vector<std::string> flags;  // filled by the store
   bool operator==(const ToolRecord&) const = default;
 };
