@@ -7,6 +7,7 @@ void addDemoServerCommands(CLI::App&, CommandRegistry&);
 void addEvalCommands(CLI::App&, CommandRegistry&);
 void addClientCommands(CLI::App&, CommandRegistry&);
 void addRegistryCommands(CLI::App&, CommandRegistry&);
+void addDiscoveryCommands(CLI::App&, CommandRegistry&);
 
 std::vector<AddCommands> allCommands() {
   return {
@@ -14,6 +15,7 @@ std::vector<AddCommands> allCommands() {
       addEvalCommands,
       addClientCommands,
       addRegistryCommands,
+      addDiscoveryCommands,
   };
 }
 

@@ -99,6 +99,39 @@ void detectTransport(const SourceTree& tree, const std::string& entry_file, RunS
   }
 }
 
+// A monorepo root: the workspace package that depends on an MCP SDK, and that SDK.
+std::optional<std::pair<std::string, std::string>> workspaceServer(const SourceTree& tree, const std::string& dir,
+                                                                  const std::vector<std::string>& workspaces) {
+  for (const auto& pattern : workspaces) {
+    std::string base = pattern.ends_with("/*") ? pattern.substr(0, pattern.size() - 2) : pattern;
+    std::vector<std::string> subs = pattern.ends_with("/*") ? tree.list(join(dir, base)) : std::vector<std::string>{""};
+    for (const auto& sub : subs) {
+      std::string subdir = join(dir, sub.empty() ? base : join(base, sub));
+      auto text = tree.read(join(subdir, "package.json"));
+      if (!text) continue;
+      auto manifest = parsePackageJson(*text);
+      if (manifest && !manifest->mcp_dependency.empty()) return std::make_pair(subdir, manifest->mcp_dependency);
+    }
+  }
+  return std::nullopt;
+}
+
+// The file Node starts, and why: the bin named like the package, main, `node X` in
+// scripts.start, or index.js.
+std::pair<std::string, std::string> nodeEntry(const NodeManifest& m, bool has_index) {
+  if (!m.bins.empty()) {
+    std::string bin = m.bins.count(serverNameFrom(m.name)) != 0 ? serverNameFrom(m.name) : m.bins.begin()->first;
+    return {m.bins.at(bin), "bin." + bin + " = " + m.bins.at(bin)};
+  }
+  if (!m.main.empty()) return {m.main, "main = " + m.main};
+  if (m.scripts.count("start") != 0) {
+    auto words = splitShellWords(m.scripts.at("start"));
+    if (words.size() >= 2 && words[0] == "node") return {words[1], "scripts.start = " + m.scripts.at("start")};
+  }
+  if (has_index) return {"index.js", "index.js, Node's default main"};
+  return {};
+}
+
 // Picks the bin (or main, or start script) of a package.json and fills the spec.
 bool detectNode(const SourceTree& tree, const std::string& dir, Discovery& d, RunSpec& spec, std::string& entry_file) {
   std::string file = join(dir, "package.json");
@@ -110,46 +143,16 @@ bool detectNode(const SourceTree& tree, const std::string& dir, Discovery& d, Ru
     return true;
   }
   if (manifest->bins.empty() && manifest->main.empty() && !manifest->workspaces.empty()) {
-    // A monorepo root: the workspace package that depends on an MCP SDK.
-    for (const auto& pattern : manifest->workspaces) {
-      std::string base = pattern.ends_with("/*") ? pattern.substr(0, pattern.size() - 2) : pattern;
-      std::vector<std::string> subs = pattern.ends_with("/*") ? tree.list(join(dir, base)) : std::vector<std::string>{""};
-      for (const auto& sub : subs) {
-        std::string subdir = join(dir, sub.empty() ? base : join(base, sub));
-        auto sub_text = tree.read(join(subdir, "package.json"));
-        if (!sub_text) continue;
-        auto sub_manifest = parsePackageJson(*sub_text);
-        if (sub_manifest && !sub_manifest->mcp_dependency.empty()) {
-          addEvidence(spec, "working_dir", file, "workspace " + subdir + " depends on " + sub_manifest->mcp_dependency);
-          return detectNode(tree, subdir, d, spec, entry_file);
-        }
-      }
+    if (auto sub = workspaceServer(tree, dir, manifest->workspaces)) {
+      addEvidence(spec, "working_dir", file, "workspace " + sub->first + " depends on " + sub->second);
+      return detectNode(tree, sub->first, d, spec, entry_file);
     }
   }
   const NodeManifest& m = *manifest;
   spec.runtime = Runtime::kNode;
   if (!m.name.empty()) spec.name = serverNameFrom(m.name);
   addEvidence(spec, "runtime", file, "package.json");
-  std::string entry;
-  std::string why;
-  if (!m.bins.empty()) {
-    std::string bin = m.bins.count(serverNameFrom(m.name)) != 0 ? serverNameFrom(m.name) : m.bins.begin()->first;
-    entry = m.bins.at(bin);
-    why = "bin." + bin + " = " + entry;
-  } else if (!m.main.empty()) {
-    entry = m.main;
-    why = "main = " + entry;
-  } else if (m.scripts.count("start") != 0) {
-    auto words = splitShellWords(m.scripts.at("start"));
-    if (words.size() >= 2 && words[0] == "node") {
-      entry = words[1];
-      why = "scripts.start = " + m.scripts.at("start");
-    }
-  }
-  if (entry.empty() && tree.read(join(dir, "index.js"))) {
-    entry = "index.js";
-    why = "index.js, Node's default main";
-  }
+  auto [entry, why] = nodeEntry(m, tree.read(join(dir, "index.js")).has_value());
   if (entry.empty()) {
     failWith(d, Outcome::kNoEntryPoint, file + ": no bin, main or start script names an entry point");
     return true;

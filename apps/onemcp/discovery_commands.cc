@@ -1,0 +1,275 @@
+// `onemcp sandbox inspect|verify <input>`: how OneMCP would run a server (the run spec
+// with its evidence) and whether it really runs (the verification record). Attaches to
+// the `sandbox` subcommand that sandbox_commands.cc creates (or creates it).
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "onemcp/common/paths.h"
+#include "onemcp/sandbox/apt_sources.h"
+#include "onemcp/sandbox/discovery.h"
+#include "onemcp/sandbox/engine_client.h"
+#include "onemcp/sandbox/host_config.h"
+#include "onemcp/sandbox/verify.h"
+#include "onemcp/sandbox/verify_sandbox.h"
+
+namespace onemcp::app {
+namespace {
+
+using namespace onemcp::sandbox;  // NOLINT(google-build-using-namespace)
+using nlohmann::json;
+
+struct DiscoveryArgs {
+  std::string input;
+  bool json_out = false;
+  bool offline = false;
+  bool census = false;
+  bool local = false;
+  int timeout_s = 120;
+  std::vector<std::string> env;
+};
+
+// The real outside world, or (offline) none: no registry lookups, nothing reachable.
+struct World {
+  std::unique_ptr<CommandRunner> runner = makeProcessRunner();
+  std::unique_ptr<NpmRegistry> npm;
+  std::unique_ptr<GitClient> git;
+  std::unique_ptr<Reachability> reach;
+
+  explicit World(bool offline) {
+    git = makeGitCliClient(*runner);
+    if (offline) {
+      reach = std::make_unique<FixedReachability>(false, false, false);
+    } else {
+      npm = makeNpmCliRegistry(*runner);
+      reach = makeProbingReachability(*runner);
+    }
+  }
+  Discoverer discoverer() {
+    return Discoverer(DiscoveryServices{npm.get(), git.get(), reach.get(),
+                                        Paths::resolve(processEnv()).cache_dir / "sources"});
+  }
+};
+
+std::string joined(const std::vector<std::string>& words, const char* sep = " ") {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
+  return out;
+}
+
+void printDiscovery(const Discovery& d) {
+  std::printf("%-12s %s (%s)\n", "input", d.input.c_str(), std::string(toString(d.kind)).c_str());
+  std::printf("%-12s %s%s%s\n", "outcome", std::string(toString(d.outcome)).c_str(), d.reason.empty() ? "" : ": ",
+              d.reason.c_str());
+  if (!d.spec) return;
+  const RunSpec& s = *d.spec;
+  std::printf("%-12s %s\n", "name", s.name.c_str());
+  std::printf("%-12s %s%s\n", "runtime", std::string(toString(s.runtime)).c_str(),
+              s.node_major ? (" (node " + *s.node_major + ")").c_str() : (s.image.empty() ? "" : (" " + s.image).c_str()));
+  if (s.install.kind != InstallKind::kNone) {
+    std::printf("%-12s %s %s%s\n", "install", std::string(toString(s.install.kind)).c_str(), joined(s.install.packages).c_str(),
+                s.install.build_command.empty() ? "" : ("; then " + joined(s.install.build_command)).c_str());
+  }
+  std::printf("%-12s %s\n", "command", joined(s.command).c_str());
+  if (!s.working_dir.empty()) std::printf("%-12s %s\n", "working dir", s.working_dir.c_str());
+  std::string transport(toString(s.transport.kind));
+  if (s.transport.kind != TransportKind::kStdio) transport += " port " + std::to_string(s.transport.port) + " " + s.transport.path;
+  std::printf("%-12s %s\n", "transport", transport.c_str());
+  for (const auto& e : s.env) {
+    std::string what = e.secret ? "secret" : (e.value ? "= " + *e.value : "setting");
+    std::printf("%-12s %s %s%s\n", "env", e.name.c_str(), what.c_str(), e.required ? " (required)" : "");
+  }
+  for (const auto& g : s.grants) std::printf("%-12s %s -> %s%s\n", "grant", g.host_path.c_str(), g.container_path.c_str(), g.read_write ? " (rw)" : " (ro)");
+  for (const auto& n : s.notes) std::printf("%-12s %s\n", "note", n.c_str());
+  std::printf("evidence:\n");
+  for (const auto& e : s.evidence) std::printf("  %-20s %s: %s\n", e.field.c_str(), e.source.c_str(), e.detail.c_str());
+}
+
+// Each line of a JSONL file: a registry row (server_json), a launch row (mcpServers), or
+// a server.json. Counts by outcome; never queries a registry per entry.
+int runCensus(const DiscoveryArgs& a) {
+  std::ifstream in(a.input);
+  if (!in) {
+    std::fprintf(stderr, "onemcp: cannot read %s\n", a.input.c_str());
+    return 1;
+  }
+  World world(true);
+  Discoverer discoverer = world.discoverer();
+  Census census;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    json row = json::parse(line, nullptr, false);
+    std::string label = a.input + " line " + std::to_string(n);
+    if (row.is_object() && row.contains("server_json")) {
+      census.add(discoverer.fromServerJson(row["server_json"]));
+    } else if (row.is_object() && row.contains("mcpServers")) {
+      for (const auto& d : discoverer.fromMcpServers(row, label)) census.add(d);
+    } else if (row.is_object()) {
+      census.add(discoverer.fromServerJson(row));
+    } else {
+      Discovery bad(label, InputKind::kServerJson);
+      bad.outcome = Outcome::kInvalid;
+      bad.reason = "not a JSON object";
+      census.add(bad);
+    }
+  }
+  if (a.json_out) {
+    std::cout << census.toJson().dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%d entries\n", census.total);
+  for (const auto& [outcome, count] : census.by_outcome) std::printf("  %-16s %5d\n", outcome.c_str(), count);
+  std::printf("by reason:\n");
+  for (const auto& [reason, count] : census.by_reason) std::printf("  %5d  %s\n", count, reason.c_str());
+  return 0;
+}
+
+int runInspect(const DiscoveryArgs& a) {
+  if (a.census) return runCensus(a);
+  World world(a.offline);
+  Discovery d = world.discoverer().discover(a.input);
+  if (a.json_out) {
+    std::cout << d.toJson().dump(2) << "\n";
+  } else {
+    printDiscovery(d);
+  }
+  return d.spec ? 0 : 2;
+}
+
+void printRecord(const VerificationRecord& r) {
+  std::printf("%-12s %s\n", "server", r.server.c_str());
+  std::printf("%-12s %s%s%s\n", "outcome", std::string(toString(r.outcome)).c_str(), r.reason.empty() ? "" : ": ",
+              r.reason.c_str());
+  std::string timings;
+  for (const auto& [stage, ms] : r.timings_ms) timings += (timings.empty() ? "" : ", ") + stage + " " + std::to_string(ms) + " ms";
+  std::printf("%-12s %s\n", "timings", timings.c_str());
+  if (!r.server_info.empty()) {
+    std::printf("%-12s %s %s (protocol %s)\n", "server info", r.server_info.value("name", "").c_str(),
+                r.server_info.value("version", "").c_str(), r.protocol_version.c_str());
+  }
+  std::printf("%-12s %zu, resources %d, prompts %d\n", "tools", r.tools.size(), r.resources, r.prompts);
+  for (const auto& t : r.tools) {
+    std::string desc = t.contains("description") && t["description"].is_string() ? t["description"].get<std::string>() : "";
+    if (desc.size() > 70) desc = desc.substr(0, 67) + "...";
+    std::printf("  %-28s %s\n", t.value("name", "?").c_str(), desc.c_str());
+  }
+  if (!r.tool_hash.empty()) std::printf("%-12s %s\n", "tool hash", r.tool_hash.c_str());
+}
+
+// Where the image recipes are: $ONEMCP_IMAGES_DIR, else the source tree's images/.
+std::string recipesDir() {
+  if (const char* dir = std::getenv("ONEMCP_IMAGES_DIR")) return dir;
+#ifdef ONEMCP_SOURCE_DIR
+  return std::string(ONEMCP_SOURCE_DIR) + "/images";
+#else
+  return "/usr/share/onemcp/images";
+#endif
+}
+
+std::unique_ptr<SpecRunner> sandboxRunner(std::unique_ptr<DockerClient>& docker, std::unique_ptr<ImageBuilder>& images,
+                                          std::unique_ptr<ServerHost>& host, Error& error) {
+  auto client = makeEngineClient(EngineOptions::fromEnv(processEnv()));
+  auto debian = client ? readHostDebian() : Result<HostDebian>(client.error());
+  if (!client || !debian) {
+    error = client ? debian.error() : client.error();
+    return nullptr;
+  }
+  docker = std::move(*client);
+  BuildEnvironment env{recipesDir(), debian->mirror, debian->suite,
+                       Paths::resolve(processEnv()).cache_dir / "images", {}};
+  if (const char* img = std::getenv("ONEMCP_NODE_IMAGE")) env.configured["node"] = img;
+  if (const char* img = std::getenv("ONEMCP_PYTHON_IMAGE")) env.configured["python"] = img;
+  images = std::make_unique<ImageBuilder>(*docker, env);
+  HostPolicy policy;
+  policy.owner = "cli-verify";
+  policy.install_env = hostInstallEnv(processEnv());
+  host = std::make_unique<ServerHost>(*docker, *images, policy);
+  return makeSandboxRunner(*host, *images, [](std::string_view line) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  });
+}
+
+int runVerify(const DiscoveryArgs& a) {
+  World world(a.offline);
+  Discovery d = world.discoverer().discover(a.input);
+  if (!d.spec) {
+    if (a.json_out) {
+      json j = {{"outcome", "not-run"}, {"discovery", d.toJson()}, {"tools", json::array()}};
+      std::cout << j.dump(2) << "\n";
+    } else {
+      printDiscovery(d);
+    }
+    return 2;
+  }
+  VerifyOptions options;
+  options.budget = std::chrono::seconds(a.timeout_s);
+  for (const auto& kv : a.env) {
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) options.env_values[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  std::unique_ptr<DockerClient> docker;
+  std::unique_ptr<ImageBuilder> images;
+  std::unique_ptr<ServerHost> host;
+  std::unique_ptr<SpecRunner> runner;
+  Error error;
+  runner = a.local ? makeLocalRunner() : sandboxRunner(docker, images, host, error);
+  if (!runner) {
+    std::fprintf(stderr, "onemcp: %s\n", error.toString().c_str());
+    return 1;
+  }
+  VerificationRecord r = Verifier(*runner).verify(*d.spec, options);
+  if (a.json_out) {
+    json j = r.toJson();
+    j["spec"] = *d.spec;
+    if (!d.reason.empty()) j["discovery_reason"] = d.reason;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    printRecord(r);
+  }
+  return r.outcome == VerifyOutcome::kVerified ? 0 : 1;
+}
+
+CLI::App* sandboxCommand(CLI::App& app) {
+  for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == "sandbox") return sub;
+  }
+  return app.add_subcommand("sandbox", "Run MCP servers in hardened containers");
+}
+
+}  // namespace
+
+void addDiscoveryCommands(CLI::App& app, CommandRegistry& registry) {
+  CLI::App* sandbox = sandboxCommand(app);
+  auto args = std::make_shared<DiscoveryArgs>();
+
+  auto* inspect = sandbox->add_subcommand(
+      "inspect", "Show how a server would run: its run spec and the evidence for each field");
+  inspect->add_option("input", args->input,
+                      "npm spec, pypi:NAME, OCI image, server.json file or JSON, folder, Git URL, "
+                      "mcpServers JSON, or a launch command line")
+      ->required();
+  inspect->add_flag("--json", args->json_out, "print the discovery as JSON");
+  inspect->add_flag("--offline", args->offline, "ask no registry; treat PyPI, Git hosts and image registries as unreachable");
+  inspect->add_flag("--census", args->census,
+                    "INPUT is a JSONL file (registry rows or launch configurations): print the counts by outcome");
+  inspect->callback([args, &registry] { registry.setExitCode(runInspect(*args)); });
+
+  auto* verify = sandbox->add_subcommand(
+      "verify", "Run a server in the sandbox, list its tools, resources and prompts, and print the record");
+  verify->add_option("input", args->input, "anything `inspect` takes")->required();
+  verify->add_flag("--json", args->json_out, "print the verification record as JSON");
+  verify->add_flag("--offline", args->offline, "ask no registry during discovery");
+  verify->add_option("--timeout", args->timeout_s, "time budget in seconds (install, start, listing)");
+  verify->add_option("--env", args->env, "K=V for a secret or setting the server needs (repeatable)");
+  verify->add_flag("--local", args->local,
+                   "run as a plain local process instead of a container (no sandbox; specs without install only)");
+  verify->callback([args, &registry] { registry.setExitCode(runVerify(*args)); });
+}
+
+}  // namespace onemcp::app
