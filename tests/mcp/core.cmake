@@ -4,5 +4,8 @@ onemcp_test(mcp_core_unit_test
     ${CMAKE_CURRENT_LIST_DIR}/jsonrpc_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/messages_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/peer_test.cc
-  DEPS onemcp::mcp
+    ${CMAKE_CURRENT_LIST_DIR}/session_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/stdio_transport_test.cc
+  DEPS onemcp::mcp onemcp::mcp_demo
   LABELS unit)
+
