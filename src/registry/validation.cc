@@ -43,9 +43,6 @@ Result<void> checkJson(std::string_view what, std::string_view field, std::strin
   return {};
 }
 
-#define ONEMCP_CHECK_TEXT(what, rec, field, cap) \
-  ONEMCP_TRY(checkText(what, #field, rec.field, limits.cap, #cap))
-
 }  // namespace
 
 Result<void> validateServer(const ServerRecord& s, const StoreLimits& limits) {
@@ -53,17 +50,24 @@ Result<void> validateServer(const ServerRecord& s, const StoreLimits& limits) {
   ONEMCP_TRY(checkText("server", "id", s.id, limits.max_id_bytes, "max_id_bytes"));
   const std::string what = "server '" + s.id + "'";
   if (s.name.empty()) return fail(ErrorCode::kInvalidInput, what + ": name is empty");
-  ONEMCP_CHECK_TEXT(what, s, name, max_name_bytes);
-  ONEMCP_CHECK_TEXT(what, s, title, max_title_bytes);
-  ONEMCP_CHECK_TEXT(what, s, description, max_description_bytes);
-  ONEMCP_CHECK_TEXT(what, s, source, max_name_bytes);
-  ONEMCP_CHECK_TEXT(what, s, version, max_name_bytes);
-  ONEMCP_CHECK_TEXT(what, s, repository, max_title_bytes);
-  ONEMCP_CHECK_TEXT(what, s, server_json, max_server_json_bytes);
-  ONEMCP_CHECK_TEXT(what, s, meta_json, max_meta_json_bytes);
-  ONEMCP_CHECK_TEXT(what, s, versions_json, max_meta_json_bytes);
-  ONEMCP_CHECK_TEXT(what, s, packages_json, max_server_json_bytes);
-  ONEMCP_CHECK_TEXT(what, s, remotes_json, max_server_json_bytes);
+  ONEMCP_TRY(checkText(what, "name", s.name, limits.max_name_bytes, "max_name_bytes"));
+  ONEMCP_TRY(checkText(what, "title", s.title, limits.max_title_bytes, "max_title_bytes"));
+  ONEMCP_TRY(checkText(what, "description", s.description, limits.max_description_bytes,
+                       "max_description_bytes"));
+  ONEMCP_TRY(checkText(what, "source", s.source, limits.max_name_bytes, "max_name_bytes"));
+  ONEMCP_TRY(checkText(what, "version", s.version, limits.max_name_bytes, "max_name_bytes"));
+  ONEMCP_TRY(
+      checkText(what, "repository", s.repository, limits.max_title_bytes, "max_title_bytes"));
+  ONEMCP_TRY(checkText(what, "server_json", s.server_json, limits.max_server_json_bytes,
+                       "max_server_json_bytes"));
+  ONEMCP_TRY(
+      checkText(what, "meta_json", s.meta_json, limits.max_meta_json_bytes, "max_meta_json_bytes"));
+  ONEMCP_TRY(checkText(what, "versions_json", s.versions_json, limits.max_meta_json_bytes,
+                       "max_meta_json_bytes"));
+  ONEMCP_TRY(checkText(what, "packages_json", s.packages_json, limits.max_server_json_bytes,
+                       "max_server_json_bytes"));
+  ONEMCP_TRY(checkText(what, "remotes_json", s.remotes_json, limits.max_server_json_bytes,
+                       "max_server_json_bytes"));
   ONEMCP_TRY(checkJson(what, "server_json", s.server_json, JsonShape::kObject));
   ONEMCP_TRY(checkJson(what, "meta_json", s.meta_json, JsonShape::kObject));
   ONEMCP_TRY(checkJson(what, "versions_json", s.versions_json, JsonShape::kArray));
@@ -85,9 +89,11 @@ Result<void> validateTools(const std::string& server_id, const std::vector<ToolR
   for (const auto& t : tools) {
     if (t.name.empty()) return fail(ErrorCode::kInvalidInput, what + ": a tool has an empty name");
     const std::string tool = "tool '" + t.name.substr(0, 128) + "' of server '" + server_id + "'";
-    ONEMCP_CHECK_TEXT(tool, t, name, max_name_bytes);
-    ONEMCP_CHECK_TEXT(tool, t, description, max_description_bytes);
-    ONEMCP_CHECK_TEXT(tool, t, definition_json, max_tool_definition_bytes);
+    ONEMCP_TRY(checkText(tool, "name", t.name, limits.max_name_bytes, "max_name_bytes"));
+    ONEMCP_TRY(checkText(tool, "description", t.description, limits.max_description_bytes,
+                         "max_description_bytes"));
+    ONEMCP_TRY(checkText(tool, "definition_json", t.definition_json,
+                         limits.max_tool_definition_bytes, "max_tool_definition_bytes"));
     ONEMCP_TRY(checkJson(tool, "definition_json", t.definition_json, JsonShape::kObject));
     if (!names.insert(t.name).second) {
       return fail(ErrorCode::kInvalidInput, what + ": tool name '" + t.name + "' appears twice");
@@ -98,16 +104,18 @@ Result<void> validateTools(const std::string& server_id, const std::vector<ToolR
 
 Result<void> validateRunSpec(const RunSpecRecord& spec, const StoreLimits& limits) {
   const std::string what = "run spec of server '" + spec.server_id + "'";
-  ONEMCP_CHECK_TEXT(what, spec, spec_json, max_run_spec_bytes);
-  ONEMCP_CHECK_TEXT(what, spec, source, max_name_bytes);
+  ONEMCP_TRY(checkText(what, "spec_json", spec.spec_json, limits.max_run_spec_bytes,
+                       "max_run_spec_bytes"));
+  ONEMCP_TRY(checkText(what, "source", spec.source, limits.max_name_bytes, "max_name_bytes"));
   return checkJson(what, "spec_json", spec.spec_json, JsonShape::kObject);
 }
 
 Result<void> validateVerification(const VerificationRecord& r, const StoreLimits& limits) {
   const std::string what = "verification of server '" + r.server_id + "'";
-  ONEMCP_CHECK_TEXT(what, r, reason, max_reason_bytes);
-  ONEMCP_CHECK_TEXT(what, r, tool_hash, max_name_bytes);
-  ONEMCP_CHECK_TEXT(what, r, timings_json, max_reason_bytes);
+  ONEMCP_TRY(checkText(what, "reason", r.reason, limits.max_reason_bytes, "max_reason_bytes"));
+  ONEMCP_TRY(checkText(what, "tool_hash", r.tool_hash, limits.max_name_bytes, "max_name_bytes"));
+  ONEMCP_TRY(
+      checkText(what, "timings_json", r.timings_json, limits.max_reason_bytes, "max_reason_bytes"));
   return checkJson(what, "timings_json", r.timings_json, JsonShape::kObject);
 }
 
@@ -116,8 +124,8 @@ Result<void> validateEmbedding(const EmbeddingRecord& e, const StoreLimits& limi
   if (e.owner_id.empty() || e.model_id.empty()) {
     return fail(ErrorCode::kInvalidInput, what + ": owner id and model id are required");
   }
-  ONEMCP_CHECK_TEXT(what, e, owner_id, max_id_bytes);
-  ONEMCP_CHECK_TEXT(what, e, model_id, max_name_bytes);
+  ONEMCP_TRY(checkText(what, "owner_id", e.owner_id, limits.max_id_bytes, "max_id_bytes"));
+  ONEMCP_TRY(checkText(what, "model_id", e.model_id, limits.max_name_bytes, "max_name_bytes"));
   if (e.vector.empty() || e.vector.size() > limits.max_embedding_dims) {
     return fail(ErrorCode::kTooLarge, what + ": " + std::to_string(e.vector.size()) +
                                           " dimensions; expected 1.." +
@@ -132,9 +140,10 @@ Result<void> validateJob(const JobRequest& r, const StoreLimits& limits) {
     return fail(ErrorCode::kInvalidInput, "crawl job: kind and target are required");
   }
   const std::string what = "crawl job '" + r.kind + "' for '" + r.target.substr(0, 128) + "'";
-  ONEMCP_CHECK_TEXT(what, r, kind, max_name_bytes);
-  ONEMCP_CHECK_TEXT(what, r, target, max_title_bytes);
-  ONEMCP_CHECK_TEXT(what, r, payload_json, max_job_payload_bytes);
+  ONEMCP_TRY(checkText(what, "kind", r.kind, limits.max_name_bytes, "max_name_bytes"));
+  ONEMCP_TRY(checkText(what, "target", r.target, limits.max_title_bytes, "max_title_bytes"));
+  ONEMCP_TRY(checkText(what, "payload_json", r.payload_json, limits.max_job_payload_bytes,
+                       "max_job_payload_bytes"));
   return checkJson(what, "payload_json", r.payload_json, JsonShape::kObject);
 }
 

@@ -20,7 +20,7 @@ namespace onemcp::registry {
 struct ImportOptions {
   std::string id_prefix = "reg:";  // ids of bare server.json entries: prefix + name
   std::string source;              // source label when the entry has none ("" : "file:<path>")
-  std::size_t max_entry_bytes = 8 * 1024 * 1024;  // one JSON document or JSONL line
+  std::size_t max_entry_bytes = std::size_t{8} * 1024 * 1024;  // one JSON document or JSONL line
   std::size_t max_errors_kept = 50;
 };
 

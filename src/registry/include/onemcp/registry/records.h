@@ -160,15 +160,15 @@ struct StoreLimits {
   std::size_t max_id_bytes = 512;
   std::size_t max_name_bytes = 512;
   std::size_t max_title_bytes = 1024;
-  std::size_t max_description_bytes = 16 * 1024;
-  std::size_t max_server_json_bytes = 256 * 1024;
-  std::size_t max_meta_json_bytes = 64 * 1024;
-  std::size_t max_tool_definition_bytes = 64 * 1024;
+  std::size_t max_description_bytes = std::size_t{16} * 1024;
+  std::size_t max_server_json_bytes = std::size_t{256} * 1024;
+  std::size_t max_meta_json_bytes = std::size_t{64} * 1024;
+  std::size_t max_tool_definition_bytes = std::size_t{64} * 1024;
   std::size_t max_tools_per_server = 2000;
-  std::size_t max_run_spec_bytes = 64 * 1024;
-  std::size_t max_reason_bytes = 8 * 1024;
+  std::size_t max_run_spec_bytes = std::size_t{64} * 1024;
+  std::size_t max_reason_bytes = std::size_t{8} * 1024;
   std::size_t max_embedding_dims = 8192;
-  std::size_t max_job_payload_bytes = 64 * 1024;
+  std::size_t max_job_payload_bytes = std::size_t{64} * 1024;
   int max_page_size = 1000;
 };
 
