@@ -19,8 +19,9 @@ class PostgresEnvironment : public ::testing::Environment {
   std::unique_ptr<PgTestServer> server_;
 };
 
-PostgresEnvironment* const kEnvironment =
-    static_cast<PostgresEnvironment*>(::testing::AddGlobalTestEnvironment(new PostgresEnvironment));
+// gtest takes ownership of the environment and tears it down after the last test.
+PostgresEnvironment* const kEnvironment = static_cast<PostgresEnvironment*>(
+    ::testing::AddGlobalTestEnvironment(new PostgresEnvironment));  // NOLINT(cppcoreguidelines-owning-memory)
 
 INSTANTIATE_TEST_SUITE_P(Postgres, CatalogStoreTest,
                          ::testing::Values(Backend{
