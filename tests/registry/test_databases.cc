@@ -51,7 +51,7 @@ std::string runOrDie(const std::string& command) {
 }
 
 PgTestServer::PgTestServer() : dir_(makeTempDir("onemcp-pg-")) {
-  url_ = runOrDie(kScript + " start " + dir_.string());
+  url_ = runOrDie(kScript + " start " + dir_.string() + " " + std::to_string(getpid()));
 }
 
 PgTestServer::~PgTestServer() {
