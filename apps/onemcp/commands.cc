@@ -3,6 +3,7 @@
 namespace onemcp::app {
 
 // Declared here, defined in each component's *_commands.cc (one line each).
+void addSandboxCommands(CLI::App&, CommandRegistry&);
 void addDemoServerCommands(CLI::App&, CommandRegistry&);
 void addEvalCommands(CLI::App&, CommandRegistry&);
 void addClientCommands(CLI::App&, CommandRegistry&);
@@ -11,6 +12,7 @@ void addDiscoveryCommands(CLI::App&, CommandRegistry&);
 
 std::vector<AddCommands> allCommands() {
   return {
+      addSandboxCommands,
       addDemoServerCommands,
       addEvalCommands,
       addClientCommands,

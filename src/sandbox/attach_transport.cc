@@ -36,6 +36,8 @@ Result<void> AttachTransport::send(std::string message, const mcp::SendOptions&)
   return {};
 }
 
+Result<void> AttachTransport::closeInput() { return stream_->closeWrite(); }
+
 void AttachTransport::close() {
   if (closed_.exchange(true)) return;
   stream_->close();

@@ -14,3 +14,6 @@ list(APPEND SANDBOX_SOURCES ${CMAKE_CURRENT_LIST_DIR}/server_host.cc)
 list(APPEND SANDBOX_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/mcp_probe.cc
   ${CMAKE_CURRENT_LIST_DIR}/host_config.cc)
+# The recipes' location in this source tree, the default when ONEMCP_IMAGES_DIR is unset.
+set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/image_builder.cc PROPERTIES
+  COMPILE_DEFINITIONS "ONEMCP_IMAGES_DIR=\"${PROJECT_SOURCE_DIR}/images\"")

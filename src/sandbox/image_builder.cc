@@ -61,6 +61,14 @@ void pumpLines(int fd, const ProgressFn& progress) {
 
 }  // namespace
 
+std::filesystem::path defaultRecipesDir(const EnvLookup& env) {
+  if (auto dir = env("ONEMCP_IMAGES_DIR")) return *dir;
+#ifdef ONEMCP_IMAGES_DIR
+  if (std::filesystem::path built(ONEMCP_IMAGES_DIR); std::filesystem::exists(built)) return built;
+#endif
+  return "/usr/share/onemcp/images";
+}
+
 Result<ImageRecipe> recipeFor(const RunSpec& spec) {
   switch (spec.runtime) {
     case Runtime::kNode: {

@@ -38,6 +38,8 @@ class AttachTransport final : public mcp::Transport {
   Result<void> start(mcp::TransportHandlers handlers) override;
   Result<void> send(std::string message, const mcp::SendOptions& options = {}) override;
   void close() override;
+  // End of input for the server (EOF on its stdin); its output keeps flowing.
+  Result<void> closeInput();
 
   [[nodiscard]] const std::shared_ptr<AttachStats>& stats() const { return options_.stats; }
 

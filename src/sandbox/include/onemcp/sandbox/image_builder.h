@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "onemcp/common/paths.h"
 #include "onemcp/common/result.h"
 #include "onemcp/sandbox/docker_client.h"
 #include "onemcp/sandbox/run_spec.h"
@@ -31,6 +32,10 @@ struct BuildEnvironment {
   // Runtime name ("node", "python") -> an image the user provides instead of a build.
   std::map<std::string, std::string> configured;
 };
+
+// Where the recipes are: $ONEMCP_IMAGES_DIR, else the source tree's images/ (compiled in),
+// else /usr/share/onemcp/images.
+std::filesystem::path defaultRecipesDir(const EnvLookup& env);
 
 // The recipe a run spec's runtime needs (node major from the spec, default 22).
 Result<ImageRecipe> recipeFor(const RunSpec& spec);

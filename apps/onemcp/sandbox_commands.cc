@@ -1,0 +1,344 @@
+// `onemcp sandbox ...`: runtime images, running one MCP server sandboxed on our stdio, and
+// managing the containers OneMCP started. The discovery commands (inspect, verify) attach
+// themselves to the same `sandbox` subcommand from their own file.
+#include <poll.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "onemcp/common/log.h"
+#include "onemcp/common/paths.h"
+#include "onemcp/sandbox/apt_sources.h"
+#include "onemcp/sandbox/engine_client.h"
+#include "onemcp/sandbox/host_config.h"
+#include "onemcp/sandbox/image_builder.h"
+#include "onemcp/sandbox/server_host.h"
+
+namespace onemcp::app {
+namespace {
+
+using namespace onemcp::sandbox;  // NOLINT(google-build-using-namespace)
+constexpr std::string_view kCliOwner = "cli";
+
+int report(const Error& e) {
+  std::fprintf(stderr, "onemcp: %s\n", e.toString().c_str());
+  return 1;
+}
+
+void progressToStderr(std::string_view line) {
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+struct Sandbox {
+  std::unique_ptr<DockerClient> docker;
+  std::unique_ptr<ImageBuilder> images;
+  std::unique_ptr<ServerHost> host;
+};
+
+Result<Sandbox> openSandbox(bool need_images) {
+  auto docker = makeEngineClient(EngineOptions::fromEnv(processEnv()));
+  if (!docker) return fail(docker.error());
+  Sandbox s;
+  s.docker = std::move(*docker);
+  ONEMCP_TRY(s.docker->ping());
+  BuildEnvironment env{defaultRecipesDir(processEnv()), "", "", Paths::resolve(processEnv()).cache_dir / "images", {}};
+  if (need_images) {
+    auto debian = readHostDebian();
+    ONEMCP_TRY(debian);
+    env.mirror = debian->mirror;
+    env.suite = debian->suite;
+  }
+  if (const char* img = std::getenv("ONEMCP_NODE_IMAGE")) env.configured["node"] = img;
+  if (const char* img = std::getenv("ONEMCP_PYTHON_IMAGE")) env.configured["python"] = img;
+  s.images = std::make_unique<ImageBuilder>(*s.docker, env);
+  HostPolicy policy;
+  policy.owner = std::string(kCliOwner);
+  policy.install_env = hostInstallEnv(processEnv());
+  s.host = std::make_unique<ServerHost>(*s.docker, *s.images, policy);
+  return s;
+}
+
+// "PATH[:rw]" -> a grant mounted at the same path inside the container.
+Result<Grant> parseGrant(const std::string& text) {
+  Grant g;
+  g.host_path = text;
+  if (text.ends_with(":rw")) {
+    g.host_path = text.substr(0, text.size() - 3);
+    g.read_write = true;
+  } else if (text.ends_with(":ro")) {
+    g.host_path = text.substr(0, text.size() - 3);
+  }
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(g.host_path, ec);
+  if (ec) return fail(ErrorCode::kInvalidInput, "grant '" + text + "': " + ec.message());
+  g.host_path = canonical.string();
+  return g;
+}
+
+// "@scope/name@1.2" -> "@scope/name"
+std::string packageName(const std::string& spec) {
+  const auto at = spec.find('@', 1);
+  return at == std::string::npos ? spec : spec.substr(0, at);
+}
+
+struct RunArgs {
+  std::string package;
+  std::string spec_file;
+  std::vector<std::string> grants;
+  std::vector<std::string> env;
+  std::vector<std::string> args;
+  std::string node_major;
+  bool network = false;
+};
+
+Result<RunSpec> specFrom(const RunArgs& a) {
+  RunSpec spec;
+  if (!a.spec_file.empty()) {
+    std::ifstream in(a.spec_file);
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded()) {
+      return fail(ErrorCode::kInvalidInput, a.spec_file + " is not a JSON run spec");
+    }
+    auto parsed = parseRunSpec(j);
+    ONEMCP_TRY(parsed);
+    spec = std::move(*parsed);
+  } else {
+    if (a.package.empty()) return fail(ErrorCode::kInvalidInput, "give an npm package or --spec");
+    const std::string name = packageName(a.package);
+    spec.name = sanitizeName(name.substr(name.rfind('/') + 1));
+    spec.runtime = Runtime::kNode;
+    spec.install = {InstallKind::kNpm, {a.package}};
+    // npx finds the package's own bin in the installed prefix, offline.
+    spec.command = {"npx", "--offline", "--no-install", name};
+  }
+  spec.command.insert(spec.command.end(), a.args.begin(), a.args.end());
+  if (!a.node_major.empty()) spec.node_major = a.node_major;
+  spec.network = spec.network || a.network;
+  for (const auto& g : a.grants) {
+    auto grant = parseGrant(g);
+    ONEMCP_TRY(grant);
+    spec.grants.push_back(*grant);
+  }
+  return spec;
+}
+
+// Relays our stdin to the server and its stdout to ours until either side closes.
+int serveOnStdio(HostedServer& server) {
+  auto transport = server.takeTransport();
+  if (!transport) return report(Error(ErrorCode::kInvalidInput, "server '" + server.name() +
+                                                                     "' is not a stdio server"));
+  std::mutex out_mu;
+  std::atomic<bool> closed{false};
+  std::atomic<std::int64_t> last_output{0};
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch()).count();
+  };
+  mcp::TransportHandlers h;
+  h.on_message = [&](std::string m) {
+    last_output = now_ms();
+    std::lock_guard lock(out_mu);
+    m.push_back('\n');
+    std::fwrite(m.data(), 1, m.size(), stdout);
+    std::fflush(stdout);
+  };
+  h.on_close = [&](const Error&) { closed = true; };
+  if (auto r = transport->start(std::move(h)); !r) return report(r.error());
+  std::string pending;
+  char buf[65536];
+  while (!closed) {
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n <= 0) break;
+    pending.append(buf, static_cast<std::size_t>(n));
+    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+      std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (!line.empty() && !transport->send(std::move(line))) closed = true;
+    }
+  }
+  // Our input ended: tell the server (EOF on its stdin) and let it finish its answers,
+  // until it exits or has been quiet for kDrainQuiet.
+  const bool ended_by_server = closed;
+  if (!ended_by_server) {
+    constexpr std::int64_t kDrainQuiet = 2000;
+    if (auto* attach = dynamic_cast<AttachTransport*>(transport.get())) (void)attach->closeInput();
+    last_output = now_ms();
+    while (!closed && now_ms() - last_output < kDrainQuiet) {
+      ::poll(nullptr, 0, 50);
+    }
+  }
+  transport->close();
+  if (ended_by_server) {
+    log::warn("server '{}' ended: {}", server.name(), server.diagnose());
+    return 1;
+  }
+  return 0;
+}
+
+void addRun(CLI::App& sandbox, CommandRegistry& registry) {
+  auto args = std::make_shared<RunArgs>();
+  auto* run = sandbox.add_subcommand(
+      "run", "Run an npm MCP server (or a run spec) sandboxed, served on this stdio");
+  run->add_option("package", args->package, "npm package spec, e.g. @scope/name@1.2");
+  run->add_option("--spec", args->spec_file, "a run spec JSON file instead of a package");
+  run->add_option("--grant", args->grants, "host path the server may use: PATH[:rw]");
+  run->add_flag("--network", args->network, "let the server use the network");
+  run->add_option("--env", args->env, "environment for the server: K=V");
+  run->add_option("--node-major", args->node_major, "Node major for the runtime image");
+  run->add_option("--arg", args->args, "argument appended to the server's command");
+  run->callback([args, &registry] {
+    auto spec = specFrom(*args);
+    if (!spec) return registry.setExitCode(report(spec.error()));
+    auto sb = openSandbox(true);
+    if (!sb) return registry.setExitCode(report(sb.error()));
+    StartOptions opts;
+    opts.progress = progressToStderr;
+    for (const auto& kv : args->env) {
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos) {
+        return registry.setExitCode(report(Error(ErrorCode::kInvalidInput, "--env " + kv.substr(0, 40) + ": expected K=V")));
+      }
+      opts.env_values[kv.substr(0, eq)] = kv.substr(eq + 1);
+      spec->env.push_back({kv.substr(0, eq), "", false, true, std::nullopt});
+    }
+    auto server = sb->host->start(*spec, opts);
+    if (!server) return registry.setExitCode(report(server.error()));
+    registry.setExitCode(serveOnStdio(**server));
+  });
+}
+
+void addImages(CLI::App& sandbox, CommandRegistry& registry) {
+  auto* images = sandbox.add_subcommand("images", "Runtime images built from the Debian mirror");
+  images->require_subcommand(1);
+  auto runtimes = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"node", "python"});
+  auto major = std::make_shared<std::string>(kDefaultNodeMajor);
+  auto* build = images->add_subcommand("build", "Build missing runtime images (cached by recipe hash)");
+  build->add_option("--runtime", *runtimes, "node, python (default: both)");
+  build->add_option("--node-major", *major, "Node major for the node image");
+  build->callback([runtimes, major, &registry] {
+    auto sb = openSandbox(true);
+    if (!sb) return registry.setExitCode(report(sb.error()));
+    for (const auto& r : *runtimes) {
+      ImageRecipe recipe{r, {}};
+      if (r == "node") recipe.params["NODE_MAJOR"] = *major;
+      auto tag = sb->images->ensure(recipe, progressToStderr);
+      if (!tag) return registry.setExitCode(report(tag.error()));
+      std::printf("%s\n", tag->c_str());
+    }
+  });
+  auto* ls = images->add_subcommand("ls", "List OneMCP's images in the engine");
+  ls->callback([&registry] {
+    auto sb = openSandbox(false);
+    if (!sb) return registry.setExitCode(report(sb.error()));
+    auto list = sb->images->list();
+    if (!list) return registry.setExitCode(report(list.error()));
+    for (const auto& i : *list) {
+      for (const auto& t : i.tags) {
+        std::printf("%-40s %s %6.0f MB\n", t.c_str(), i.id.substr(7, 12).c_str(),
+                    static_cast<double>(i.size) / 1e6);
+      }
+    }
+  });
+}
+
+// Finds a OneMCP container by id prefix, name or server label.
+Result<ContainerSummary> findContainer(DockerClient& docker, const std::string& key) {
+  auto all = docker.listContainers({{std::string(kLabelManaged), "true"}}, true);
+  ONEMCP_TRY(all);
+  for (const auto& c : *all) {
+    auto server = c.labels.find(std::string(kLabelServer));
+    if (c.id.rfind(key, 0) == 0 || c.name == key ||
+        (server != c.labels.end() && server->second == key)) {
+      return c;
+    }
+  }
+  return fail(ErrorCode::kNotFound, "no OneMCP container named '" + key + "'");
+}
+
+void addManage(CLI::App& sandbox, CommandRegistry& registry) {
+  auto json_out = std::make_shared<bool>(false);
+  auto* ls = sandbox.add_subcommand("ls", "List the containers OneMCP started");
+  ls->add_flag("--json", *json_out, "one JSON array");
+  ls->callback([json_out, &registry] {
+    auto sb = openSandbox(false);
+    if (!sb) return registry.setExitCode(report(sb.error()));
+    auto all = sb->docker->listContainers({{std::string(kLabelManaged), "true"}}, true);
+    if (!all) return registry.setExitCode(report(all.error()));
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& c : *all) {
+      auto label = [&](std::string_view k) {
+        auto it = c.labels.find(std::string(k));
+        return it == c.labels.end() ? std::string() : it->second;
+      };
+      arr.push_back({{"id", c.id.substr(0, 12)}, {"name", c.name}, {"server", label(kLabelServer)},
+                     {"owner", label(kLabelOwner)}, {"role", label(kLabelRole)},
+                     {"state", c.state}, {"status", c.status}, {"image", c.image}});
+      if (!*json_out) {
+        std::printf("%-12s %-20s %-10s %-8s %s\n", c.id.substr(0, 12).c_str(),
+                    label(kLabelServer).c_str(), label(kLabelOwner).c_str(), c.state.c_str(),
+                    c.status.c_str());
+      }
+    }
+    if (*json_out) std::printf("%s\n", arr.dump(2).c_str());
+  });
+  auto key = std::make_shared<std::string>();
+  auto tail = std::make_shared<int>(100);
+  auto* stop = sandbox.add_subcommand("stop", "Stop a OneMCP container");
+  stop->add_option("container", *key, "id, name or server")->required();
+  stop->callback([key, &registry] {
+    auto sb = openSandbox(false);
+    if (!sb) return registry.setExitCode(report(sb.error()));
+    auto c = findContainer(*sb->docker, *key);
+    auto r = c ? sb->docker->stopContainer(c->id, std::chrono::seconds(5)) : Result<void>(c.error());
+    if (!r) registry.setExitCode(report(r.error()));
+  });
+  auto* logs = sandbox.add_subcommand("logs", "Print a OneMCP container's output");
+  logs->add_option("container", *key, "id, name or server")->required();
+  logs->add_option("--tail", *tail, "last N lines (0: all)");
+  logs->callback([key, tail, &registry] {
+    auto sb = openSandbox(false);
+    if (!sb) return registry.setExitCode(report(sb.error()));
+    auto c = findContainer(*sb->docker, *key);
+    auto text = c ? sb->docker->containerLogs(c->id, *tail) : Result<std::string>(c.error());
+    if (!text) return registry.setExitCode(report(text.error()));
+    std::fwrite(text->data(), 1, text->size(), stdout);
+  });
+  auto all = std::make_shared<bool>(false);
+  auto* rm = sandbox.add_subcommand("rm", "Remove a OneMCP container (or --all of the CLI's)");
+  rm->add_option("container", *key, "id, name or server");
+  rm->add_flag("--all", *all, "every container, network and data volume the CLI created");
+  rm->callback([key, all, &registry] {
+    auto sb = openSandbox(false);
+    if (!sb) return registry.setExitCode(report(sb.error()));
+    if (*all) {
+      auto n = sb->host->removeAll(true);
+      if (!n) return registry.setExitCode(report(n.error()));
+      std::printf("removed %d object(s)\n", *n);
+      return;
+    }
+    auto c = findContainer(*sb->docker, *key);
+    auto r = c ? sb->docker->removeContainer(c->id, true) : Result<void>(c.error());
+    if (!r) registry.setExitCode(report(r.error()));
+  });
+}
+
+}  // namespace
+
+void addSandboxCommands(CLI::App& app, CommandRegistry& registry) {
+  auto* sandbox = app.add_subcommand("sandbox", "Run MCP servers in hardened containers");
+  sandbox->require_subcommand(1);
+  addImages(*sandbox, registry);
+  addRun(*sandbox, registry);
+  addManage(*sandbox, registry);
+}
+
+}  // namespace onemcp::app
