@@ -9,3 +9,9 @@ onemcp_test(mcp_core_unit_test
   DEPS onemcp::mcp onemcp::mcp_demo
   LABELS unit)
 
+
+# Real MCP servers from npm (tools/node), spawned over stdio.
+onemcp_test(mcp_real_servers_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/real_servers_stdio_test.cc
+  DEPS onemcp::mcp
+  LABELS integration)
