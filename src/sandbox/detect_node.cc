@@ -1,5 +1,7 @@
 // package.json and `npm view --json` objects.
+#include <algorithm>
 #include <array>
+#include <string>
 #include <cctype>
 
 #include "onemcp/sandbox/detect.h"
@@ -59,6 +61,31 @@ std::optional<std::string> lowestNodeMajor(std::string_view range) {
   return std::to_string(*lowest);
 }
 
+std::optional<std::string> nodeMajorFor(std::string_view range, int preferred) {
+  int best = -1;
+  std::size_t start = 0;
+  while (start <= range.size()) {
+    std::size_t bar = range.find("||", start);
+    std::string_view clause = range.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start);
+    start = bar == std::string_view::npos ? range.size() + 1 : bar + 2;
+    auto low = lowestNodeMajor(clause);
+    int lo = low ? std::stoi(*low) : 0;
+    int hi = 1 << 20;  // unbounded
+    if (auto lt = clause.find('<'); lt != std::string_view::npos) {
+      bool inclusive = lt + 1 < clause.size() && clause[lt + 1] == '=';
+      auto bound = lowestNodeMajor(clause.substr(lt));
+      if (bound) hi = std::stoi(*bound) - (inclusive ? 0 : 1);
+      if (clause.substr(0, lt).find('>') == std::string_view::npos) lo = 0;
+    } else if (low && clause.find('>') == std::string_view::npos) {
+      hi = lo;  // "^18", "~18.2", "18.x", "18"
+    }
+    if (lo <= preferred && preferred <= hi) return std::nullopt;
+    best = std::max(best, hi == (1 << 20) ? lo : hi);
+  }
+  if (best <= 0) return std::nullopt;
+  return std::to_string(best);
+}
+
 NodeManifest nodeManifestFromJson(const json& j) {
   NodeManifest m;
   if (!j.is_object()) return m;
@@ -75,7 +102,7 @@ NodeManifest nodeManifestFromJson(const json& j) {
   readStringMap(j, "scripts", m.scripts);
   if (auto engines = j.find("engines"); engines != j.end() && engines->is_object()) {
     m.engines_node = str(*engines, "node");
-    if (!m.engines_node.empty()) m.node_major = lowestNodeMajor(m.engines_node);
+    if (!m.engines_node.empty()) m.node_major = nodeMajorFor(m.engines_node);
   }
   for (auto name : kMcpNodePackages) {
     if (dependsOn(j, "dependencies", name) || dependsOn(j, "peerDependencies", name)) {

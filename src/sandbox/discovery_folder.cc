@@ -181,6 +181,8 @@ bool detectNode(const SourceTree& tree, const std::string& dir, Discovery& d, Ru
   if (m.node_major) {
     spec.node_major = m.node_major;
     addEvidence(spec, "node_major", file, "engines.node = " + m.engines_node);
+  } else if (!m.engines_node.empty()) {
+    addEvidence(spec, "node_major", file, "engines.node = " + m.engines_node + " allows Node " + std::to_string(kPreferredNodeMajor));
   }
   if (m.mcp_dependency.empty()) {
     spec.notes.push_back("no MCP SDK dependency: the server speaks MCP by itself, or is not an MCP server");

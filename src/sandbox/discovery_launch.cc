@@ -96,6 +96,9 @@ Discovery Discoverer::fromNpm(std::string_view spec_text, std::vector<std::strin
     if (manifest.node_major) {
       spec.node_major = manifest.node_major;
       addEvidence(spec, "node_major", "package.json engines.node", manifest.engines_node);
+    } else if (!manifest.engines_node.empty()) {
+      addEvidence(spec, "node_major", "package.json engines.node",
+                  manifest.engines_node + " allows Node " + std::to_string(kPreferredNodeMajor));
     }
     if (manifest.mcp_dependency.empty()) spec.notes.push_back("no MCP SDK among its dependencies");
   } else {

@@ -36,7 +36,7 @@ class FakeNpm final : public NpmRegistry {
     pkg.manifest.mcp_dependency = "@modelcontextprotocol/sdk";
     if (!p.engines.empty()) {
       pkg.manifest.engines_node = p.engines;
-      pkg.manifest.node_major = lowestNodeMajor(p.engines);
+      pkg.manifest.node_major = nodeMajorFor(p.engines);
     }
     return pkg;
   }

@@ -9,7 +9,7 @@ using nlohmann::json;
 
 TEST(PackageJson, ReadsBinMainEnginesAndMcpDependency) {
   auto m = parsePackageJson(R"({"name":"@x/srv","version":"1.2.0","bin":{"srv":"dist/index.js"},
-    "main":"lib.js","engines":{"node":">=20.10"},"dependencies":{"@modelcontextprotocol/sdk":"^1"},
+    "main":"lib.js","engines":{"node":"^20.10"},"dependencies":{"@modelcontextprotocol/sdk":"^1"},
     "devDependencies":{"typescript":"^5"},"scripts":{"build":"tsc"}})");
   ASSERT_TRUE(m);
   EXPECT_EQ(m->bins.at("srv"), "dist/index.js");
@@ -40,6 +40,16 @@ TEST(NodeMajor, TakesTheLowestMajorOfARange) {
   EXPECT_EQ(lowestNodeMajor(">= 16.0.0 || >=14"), "14");
   EXPECT_EQ(lowestNodeMajor("22.x"), "22");
   EXPECT_EQ(lowestNodeMajor("*"), std::nullopt);
+}
+
+TEST(NodeMajor, KeepsThePreferredMajorWhenTheRangeAllowsIt) {
+  EXPECT_EQ(nodeMajorFor(">=18.0.0", 22), std::nullopt);
+  EXPECT_EQ(nodeMajorFor("^22.3", 22), std::nullopt);
+  EXPECT_EQ(nodeMajorFor("^18", 22), "18");
+  EXPECT_EQ(nodeMajorFor("^18 || ^20", 22), "20");
+  EXPECT_EQ(nodeMajorFor(">=16 <21", 22), "20");
+  EXPECT_EQ(nodeMajorFor(">=23", 22), "23");
+  EXPECT_EQ(nodeMajorFor("*", 22), std::nullopt);
 }
 
 TEST(Pyproject, ReadsScriptsDependenciesAndMcp) {

@@ -12,7 +12,7 @@ using testing::FakeNpm;
 class DiscoverySources : public ::testing::Test {
  protected:
   DiscoverySources() {
-    npm_.add("@modelcontextprotocol/server-memory", {"0.6.2", "2025.8.4"}, {{"mcp-server-memory", "dist/index.js"}}, ">=20");
+    npm_.add("@modelcontextprotocol/server-memory", {"0.6.2", "2025.8.4"}, {{"mcp-server-memory", "dist/index.js"}}, "^20.1");
     npm_.add("mcp-trends-hub", {"1.5.0", "1.6.0"}, {{"mcp-trends-hub", "dist/index.js"}});
     npm_.add("multi-bin", {"1.0.0"}, {{"helper", "h.js"}, {"multi-bin", "m.js"}});
     npm_.add("no-bin", {"1.0.0"}, {});

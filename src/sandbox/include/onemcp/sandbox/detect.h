@@ -35,6 +35,12 @@ Result<NodeManifest> parsePackageJson(std::string_view text);
 NodeManifest nodeManifestFromJson(const nlohmann::json& j);
 // ">=18", "^20.1", ">= 16.0.0 || >=18", "20.x" -> the lowest major named; nullopt if none.
 std::optional<std::string> lowestNodeMajor(std::string_view range);
+// The runtime images' Node when a package does not ask for another.
+inline constexpr int kPreferredNodeMajor = 22;
+// The Node major to run a package whose engines.node is `range`: nullopt when the
+// preferred major satisfies it (">=18": a package's dependencies often need newer than
+// its stated floor), else the highest major the range allows ("^18" -> 18, "<21" -> 20).
+std::optional<std::string> nodeMajorFor(std::string_view range, int preferred = kPreferredNodeMajor);
 
 struct PythonManifest {
   std::string name;
