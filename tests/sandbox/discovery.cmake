@@ -35,3 +35,7 @@ onemcp_test(discovery_verify_fixtures_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_verify_fixtures_test.cc
   DEPS onemcp::sandbox
   LABELS integration)
+onemcp_test(discovery_real_packages_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_real_packages_test.cc
+  DEPS onemcp::sandbox
+  LABELS "integration;docker;npm")
