@@ -15,3 +15,9 @@ onemcp_test(mcp_real_servers_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/real_servers_stdio_test.cc
   DEPS onemcp::mcp
   LABELS integration)
+
+# Our client and server over the streamable HTTP transports on loopback.
+onemcp_test(mcp_session_http_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/session_http_test.cc
+  DEPS onemcp::mcp onemcp::mcp_demo
+  LABELS integration)
