@@ -1,11 +1,14 @@
 // Integration: our HTTP client transports against the real
 // @modelcontextprotocol/server-everything (npm), in its streamable HTTP mode and its
-// legacy SSE mode, speaking raw JSON-RPC text.
+// legacy SSE mode, speaking raw JSON-RPC text; and our ClientSession over streamable HTTP
+// for resources, prompts and cancellation.
 #include <poll.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <future>
+#include <mutex>
+#include <stop_token>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -14,6 +17,7 @@
 #include "../http/message_queue.h"
 #include "onemcp/common/process.h"
 #include "onemcp/http/server.h"
+#include "onemcp/mcp/client.h"
 #include "onemcp/mcp/legacy_sse_client.h"
 #include "onemcp/mcp/streamable_http_client.h"
 
@@ -184,6 +188,64 @@ TEST(EverythingHttpIntegrationTest, LegacySseRoundTrip) {
   EXPECT_NE((*t)->endpoint().find("/message?sessionId="), std::string::npos);
   exerciseTools(**t, c);
   (*t)->close();
+}
+
+// Our ClientSession on the streamable HTTP client transport: the parts of a session that
+// the raw exchanges above do not cover.
+class EverythingHttpSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.waitReady());
+    StreamableHttpClientOptions o;
+    o.url = server_.base() + "/mcp";
+    auto t = StreamableHttpClientTransport::create(o);
+    ASSERT_TRUE(t) << t.error().toString();
+    std::shared_ptr<StreamableHttpClientTransport> transport = std::move(*t);
+    ClientOptions options;
+    options.request_timeout = 30s;
+    options.on_initialized = [transport](const InitializeResult& r) {
+      transport->setProtocolVersion(r.protocolVersion);
+    };
+    client_ = std::make_unique<ClientSession>(transport, std::move(options));
+    auto init = client_->initialize();
+    ASSERT_TRUE(init) << init.error().toString();
+  }
+  void TearDown() override { client_.reset(); }
+
+  EverythingServer server_{"streamableHttp", "listening on port"};
+  std::unique_ptr<ClientSession> client_;
+};
+
+TEST_F(EverythingHttpSessionTest, ReadsResourceAndGetsPrompt) {
+  auto res = client_->readResource("demo://resource/dynamic/text/1");
+  ASSERT_TRUE(res) << res.error().toString();
+  EXPECT_NE(res->contents.at(0).value("text", "").find("Resource 1"), std::string::npos);
+  auto prompt = client_->getPrompt("args-prompt", {{"city", "Paris"}});
+  ASSERT_TRUE(prompt) << prompt.error().toString();
+  EXPECT_NE(prompt->messages.at(0).content["text"].get<std::string>().find("Paris"), std::string::npos);
+}
+
+TEST_F(EverythingHttpSessionTest, CancelsSlowCallAndKeepsSession) {
+  std::promise<void> first_progress;
+  std::once_flag once;
+  std::stop_source stop;
+  CallOptions o;
+  o.stop = stop.get_token();
+  o.on_progress = [&](const ProgressParams&) {
+    std::call_once(once, [&] { first_progress.set_value(); });
+  };
+  auto call = std::async(std::launch::async, [&] {
+    return client_->callTool("trigger-long-running-operation", Json{{"duration", 60}, {"steps", 600}}, o);
+  });
+  ASSERT_EQ(first_progress.get_future().wait_for(30s), std::future_status::ready);
+  stop.request_stop();
+  ASSERT_EQ(call.wait_for(10s), std::future_status::ready);
+  auto r = call.get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kRequestCancelled);
+  EXPECT_TRUE(client_->ping());
+  auto echo = client_->callTool("echo", Json{{"message", "still here"}});
+  ASSERT_TRUE(echo) << echo.error().toString();
 }
 
 }  // namespace
