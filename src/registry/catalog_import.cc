@@ -1,6 +1,6 @@
 #include "onemcp/registry/catalog_import.h"
+#include "onemcp/common/text.h"
 
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -91,18 +91,6 @@ Result<std::string> readFile(const fs::path& path) {
   return buf.str();
 }
 
-std::string sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
-}
 
 bool isCatalogFile(const fs::path& p) {
   return p.extension() == ".json" || p.extension() == ".jsonl";

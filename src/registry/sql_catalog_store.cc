@@ -1,12 +1,12 @@
 #include "sql_catalog_store.h"
 
-#include <openssl/evp.h>
 
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "migrations.h"
 #include "onemcp/registry/description_scan.h"
+#include "onemcp/common/text.h"
 #include "validation.h"
 
 namespace onemcp::registry {
@@ -22,18 +22,6 @@ constexpr std::string_view kServerColumns =
     "id, name, title, description, source, version, versions_json, packages_json, "
     "remotes_json, repository, server_json, meta_json, flags_json, change_version";
 
-std::string sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
-}
 
 // Every stored field, length-prefixed so that no two records share an encoding.
 std::string contentHash(const ServerRecord& s) {

@@ -7,24 +7,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include "onemcp/sandbox/detect.h"
+#include "onemcp/common/text.h"
 
 namespace onemcp::sandbox {
 namespace {
 
 using nlohmann::json;
-
-std::string trim(std::string_view s) {
-  std::size_t b = 0;
-  std::size_t e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Joins backslash-continued lines; drops comments.
 std::vector<std::string> logicalLines(std::string_view text) {
@@ -98,7 +86,7 @@ std::vector<std::string> commandFromFunction(std::string_view fn) {
 }  // namespace
 
 bool looksSecret(std::string_view name) {
-  std::string n = upper(std::string(name));
+  std::string n = toUpperAscii(std::string(name));
   static constexpr std::array<std::string_view, 10> kMarks{
       "TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "CREDENTIAL", "PRIVATE_KEY",
       "ACCESS_KEY", "AUTH"};
@@ -112,7 +100,7 @@ DockerfileInfo parseDockerfile(std::string_view text) {
   DockerfileInfo info;
   for (const auto& line : logicalLines(text)) {
     auto space = line.find_first_of(" \t");
-    std::string instr = upper(line.substr(0, space));
+    std::string instr = toUpperAscii(line.substr(0, space));
     std::string rest = space == std::string::npos ? std::string() : trim(line.substr(space));
     if (instr == "FROM") {
       info.base_image = rest.substr(0, rest.find(' '));

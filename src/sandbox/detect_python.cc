@@ -6,26 +6,14 @@
 #include <toml++/toml.h>
 
 #include "onemcp/sandbox/detect.h"
+#include "onemcp/common/text.h"
 
 namespace onemcp::sandbox {
 namespace {
 
-std::string trim(std::string_view s) {
-  std::size_t b = 0;
-  std::size_t e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 void noteMcpDependency(PythonManifest& m) {
   for (const auto& dep : m.dependencies) {
-    std::string name = lower(requirementName(dep));
+    std::string name = toLowerAscii(requirementName(dep));
     if (name == "mcp" || name == "fastmcp") {
       m.mcp_dependency = name;
       return;
@@ -135,7 +123,7 @@ Result<PythonManifest> parseSetupCfg(std::string_view text) {
     std::string t = trim(line);
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     if (t.front() == '[' && t.back() == ']') {
-      section = lower(t.substr(1, t.size() - 2));
+      section = toLowerAscii(t.substr(1, t.size() - 2));
       key.clear();
       continue;
     }
@@ -144,7 +132,7 @@ Result<PythonManifest> parseSetupCfg(std::string_view text) {
     if (!continuation) {
       auto eq = t.find_first_of("=:");
       if (eq == std::string::npos) continue;
-      key = lower(trim(t.substr(0, eq)));
+      key = toLowerAscii(trim(t.substr(0, eq)));
       value = trim(t.substr(eq + 1));
       if (section == "metadata" && key == "name") m.name = value;
       if (section == "metadata" && key == "version") m.version = value;

@@ -1,12 +1,12 @@
 #include "onemcp/sandbox/image_builder.h"
 
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <array>
 #include <fstream>
 #include <sstream>
 
+#include "onemcp/common/text.h"
 #include "onemcp/common/log.h"
 #include "onemcp/common/process.h"
 
@@ -22,19 +22,6 @@ Result<std::string> readFile(const std::filesystem::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string sha256Hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
-  }
-  return out;
 }
 
 // The PATH inside every runtime image: installed packages first.

@@ -1,11 +1,11 @@
 #include "onemcp/sandbox/verify.h"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
 #include <mutex>
 
+#include "onemcp/common/text.h"
 #include "onemcp/mcp/client.h"
 
 namespace onemcp::sandbox {
@@ -129,16 +129,7 @@ std::string toolDefinitionsHash(const json& tools) {
   std::string canonical = "[";
   for (std::size_t i = 0; i < parts.size(); ++i) canonical += (i == 0 ? "" : ",") + parts[i];
   canonical += "]";
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(canonical.data(), canonical.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return sha256Hex(canonical);
 }
 
 VerificationRecord Verifier::verify(const RunSpec& spec, const VerifyOptions& options) {
