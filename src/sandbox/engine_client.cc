@@ -449,10 +449,16 @@ json createContainerBody(const ContainerConfig& c) {
 
 std::string describe(const ContainerConfig& c) {
   std::string out = "image=" + c.image + " cmd=[";
-  for (std::size_t i = 0; i < c.cmd.size(); ++i) out += (i ? " " : "") + c.cmd[i];
+  // Appended piece by piece: `const char* + std::string&&` trips a false -Wrestrict in g++ 12 -O3.
+  for (std::size_t i = 0; i < c.cmd.size(); ++i) {
+    if (i > 0) out += ' ';
+    out += c.cmd[i];
+  }
   out += "] env=[";
   for (std::size_t i = 0; i < c.env.size(); ++i) {
-    out += (i ? " " : "") + c.env[i].substr(0, c.env[i].find('=')) + "=***";
+    if (i > 0) out += ' ';
+    out.append(c.env[i], 0, c.env[i].find('='));
+    out += "=***";
   }
   out += "] network=" + c.network_mode + " user=" + c.user;
   return out;
