@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "onemcp/common/log.h"
 #include "onemcp/common/process.h"
+#include "onemcp/common/text.h"
 #include "onemcp/mcp/client.h"
 #include "onemcp/mcp/stdio_transport.h"
 #include "onemcp/mcp/streamable_http_client.h"
@@ -52,9 +53,7 @@ Result<Connection> connect(const ClientArgs& a) {
       if (colon == std::string::npos) {
         return fail(ErrorCode::kInvalidInput, "--header wants 'Name: value', got '" + h + "'");
       }
-      auto value = h.substr(colon + 1);
-      value.erase(0, value.find_first_not_of(' '));
-      http.headers.emplace_back(h.substr(0, colon), value);
+      http.headers.emplace_back(trim(h.substr(0, colon)), trim(h.substr(colon + 1)));
     }
     auto t = mcp::StreamableHttpClientTransport::create(std::move(http));
     if (!t) return fail(t.error());
