@@ -128,7 +128,9 @@ void addClientCommands(CLI::App& app, CommandRegistry& registry) {
   cmd->add_option("--url", args->url, "Streamable HTTP endpoint, e.g. http://127.0.0.1:3001/mcp");
   cmd->add_option("--stdio", args->stdio_command,
                   "Command line of a stdio server, split on spaces, e.g. 'onemcp demo-server --stdio'");
-  cmd->add_option("--header", args->headers, "Extra HTTP header 'Name: value' (repeatable)");
+  // One value per --header, so that the action after it is not taken as another header.
+  cmd->add_option("--header", args->headers, "Extra HTTP header 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--timeout-ms", args->timeout_ms, "Per-request timeout")->capture_default_str();
   cmd->add_option("action", args->action, "info | tools | call | resources | read | prompts | prompt")
       ->capture_default_str();
