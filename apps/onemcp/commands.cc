@@ -9,6 +9,7 @@ void addEvalCommands(CLI::App&, CommandRegistry&);
 void addClientCommands(CLI::App&, CommandRegistry&);
 void addRegistryCommands(CLI::App&, CommandRegistry&);
 void addDiscoveryCommands(CLI::App&, CommandRegistry&);
+void addProxyCommands(CLI::App&, CommandRegistry&);
 
 std::vector<AddCommands> allCommands() {
   return {
@@ -18,6 +19,7 @@ std::vector<AddCommands> allCommands() {
       addClientCommands,
       addRegistryCommands,
       addDiscoveryCommands,
+      addProxyCommands,
   };
 }
 

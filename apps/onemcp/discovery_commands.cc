@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "sandbox_env.h"
 #include "onemcp/common/paths.h"
 #include "onemcp/sandbox/apt_sources.h"
 #include "onemcp/sandbox/discovery.h"
@@ -30,28 +31,6 @@ struct DiscoveryArgs {
   bool local = false;
   int timeout_s = 120;
   std::vector<std::string> env;
-};
-
-// The real outside world, or (offline) none: no registry lookups, nothing reachable.
-struct World {
-  std::unique_ptr<CommandRunner> runner = makeProcessRunner();
-  std::unique_ptr<NpmRegistry> npm;
-  std::unique_ptr<GitClient> git;
-  std::unique_ptr<Reachability> reach;
-
-  explicit World(bool offline) {
-    git = makeGitCliClient(*runner);
-    if (offline) {
-      reach = std::make_unique<FixedReachability>(false, false, false);
-    } else {
-      npm = makeNpmCliRegistry(*runner);
-      reach = makeProbingReachability(*runner);
-    }
-  }
-  Discoverer discoverer() {
-    return Discoverer(DiscoveryServices{npm.get(), git.get(), reach.get(),
-                                        Paths::resolve(processEnv()).cache_dir / "sources"});
-  }
 };
 
 std::string joined(const std::vector<std::string>& words, const char* sep = " ") {

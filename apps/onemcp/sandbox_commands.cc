@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "sandbox_env.h"
 #include "onemcp/common/log.h"
 #include "onemcp/common/paths.h"
 #include "onemcp/sandbox/apt_sources.h"
@@ -25,7 +26,6 @@ namespace onemcp::app {
 namespace {
 
 using namespace onemcp::sandbox;  // NOLINT(google-build-using-namespace)
-constexpr std::string_view kCliOwner = "cli";
 
 int report(const Error& e) {
   std::fprintf(stderr, "onemcp: %s\n", e.toString().c_str());
@@ -34,52 +34,6 @@ int report(const Error& e) {
 
 void progressToStderr(std::string_view line) {
   std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
-}
-
-struct Sandbox {
-  std::unique_ptr<DockerClient> docker;
-  std::unique_ptr<ImageBuilder> images;
-  std::unique_ptr<ServerHost> host;
-};
-
-Result<Sandbox> openSandbox(bool need_images) {
-  auto docker = makeEngineClient(EngineOptions::fromEnv(processEnv()));
-  if (!docker) return fail(docker.error());
-  Sandbox s;
-  s.docker = std::move(*docker);
-  ONEMCP_TRY(s.docker->ping());
-  BuildEnvironment env{defaultRecipesDir(processEnv()), "", "", Paths::resolve(processEnv()).cache_dir / "images", {}};
-  if (need_images) {
-    auto debian = readHostDebian();
-    ONEMCP_TRY(debian);
-    env.mirror = debian->mirror;
-    env.suite = debian->suite;
-  }
-  if (const char* img = std::getenv("ONEMCP_NODE_IMAGE")) env.configured["node"] = img;
-  if (const char* img = std::getenv("ONEMCP_PYTHON_IMAGE")) env.configured["python"] = img;
-  s.images = std::make_unique<ImageBuilder>(*s.docker, env);
-  HostPolicy policy;
-  policy.owner = std::string(kCliOwner);
-  policy.install_env = hostInstallEnv(processEnv());
-  s.host = std::make_unique<ServerHost>(*s.docker, *s.images, policy);
-  return s;
-}
-
-// "PATH[:rw]" -> a grant mounted at the same path inside the container.
-Result<Grant> parseGrant(const std::string& text) {
-  Grant g;
-  g.host_path = text;
-  if (text.ends_with(":rw")) {
-    g.host_path = text.substr(0, text.size() - 3);
-    g.read_write = true;
-  } else if (text.ends_with(":ro")) {
-    g.host_path = text.substr(0, text.size() - 3);
-  }
-  std::error_code ec;
-  auto canonical = std::filesystem::canonical(g.host_path, ec);
-  if (ec) return fail(ErrorCode::kInvalidInput, "grant '" + text + "': " + ec.message());
-  g.host_path = canonical.string();
-  return g;
 }
 
 // "@scope/name@1.2" -> "@scope/name"
