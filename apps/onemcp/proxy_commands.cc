@@ -69,6 +69,7 @@ class Launchers {
   explicit Launchers(bool no_sandbox) : no_sandbox_(no_sandbox) {}
 
   Result<std::unique_ptr<BackendLauncher>> make(const ProxyServerConfig& s) {
+    if (s.run_spec) return sandboxed(s);
     if (s.kind != ProxyServerConfig::Kind::kStdio) {
       return std::unique_ptr<BackendLauncher>(
           std::make_unique<HttpLauncher>(s.url, s.headers, s.kind == ProxyServerConfig::Kind::kSse));
@@ -95,18 +96,23 @@ class Launchers {
       sandbox_ = std::make_unique<Sandbox>(std::move(*sb));
       world_ = std::make_unique<World>(false);
     }
-    LaunchCommand cmd;
-    cmd.name = s.name;
-    cmd.argv.push_back(s.command);
-    cmd.argv.insert(cmd.argv.end(), s.args.begin(), s.args.end());
-    cmd.env = s.env;
-    cmd.origin = "proxy configuration, server '" + s.name + "'";
-    Discovery d = world_->discoverer().fromLaunch(cmd);
-    if (!d.spec) {
-      return fail(ErrorCode::kInvalidInput, "cannot sandbox '" + s.name + "' (" +
-                                                std::string(toString(d.outcome)) + "): " + d.reason);
+    RunSpec spec;
+    if (s.run_spec) {
+      spec = *s.run_spec;
+    } else {
+      LaunchCommand cmd;
+      cmd.name = s.name;
+      cmd.argv.push_back(s.command);
+      cmd.argv.insert(cmd.argv.end(), s.args.begin(), s.args.end());
+      cmd.env = s.env;
+      cmd.origin = "proxy configuration, server '" + s.name + "'";
+      Discovery d = world_->discoverer().fromLaunch(cmd);
+      if (!d.spec) {
+        return fail(ErrorCode::kInvalidInput, "cannot sandbox '" + s.name + "' (" +
+                                                  std::string(toString(d.outcome)) + "): " + d.reason);
+      }
+      spec = *d.spec;
     }
-    RunSpec spec = *d.spec;
     spec.network = spec.network || s.network;
     for (const auto& g : s.grants) {
       auto grant = parseGrant(g);

@@ -91,6 +91,15 @@ Result<ProxyServerConfig> readServer(const std::string& name, const json& entry,
   ProxyServerConfig s;
   s.name = name;
   if (!entry.is_object()) return fail(bad(name, "must be an object"));
+  if (auto spec = entry.find("runSpec"); spec != entry.end()) {
+    json with_name = *spec;
+    if (with_name.is_object() && !with_name.contains("name")) with_name["name"] = name;
+    auto parsed = parseRunSpec(with_name);
+    if (!parsed) return fail(bad(name, "runSpec: " + parsed.error().message));
+    s.run_spec = std::move(*parsed);
+    if (auto r = readOneMcpKeys(entry, s); !r) return fail(r.error());
+    return s;
+  }
   auto kind = kindOf(entry, name);
   if (!kind) return fail(kind.error());
   s.kind = *kind;

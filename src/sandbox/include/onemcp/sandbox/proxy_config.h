@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "onemcp/common/result.h"
+#include "onemcp/sandbox/run_spec.h"
 
 namespace onemcp::sandbox {
 
@@ -29,6 +30,9 @@ struct ProxyServerConfig {
   // http / sse
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
+  // A OneMCP run spec ("runSpec": {...}, docs/run-spec.md) instead of command or url:
+  // always sandboxed.
+  std::optional<RunSpec> run_spec;
   // OneMCP's own keys, all optional: "prefix" ("" exposes names as they are),
   // "timeoutMs" per call, "sandbox" (false: run on the host), "grants" (["PATH[:rw]"]),
   // "network" (the sandboxed server may reach the network).
