@@ -51,7 +51,9 @@ using LocalToolHandler =
 struct ProxyOptions {
   mcp::Implementation info{"onemcp-proxy", "0.1.0", std::nullopt};
   std::optional<std::string> instructions;
-  std::size_t worker_threads = 16;  // shared by every client session and backend
+  // Shared by every client session and backend. A call holds a thread until its backend
+  // answers or times out, so this many slow calls at once delay the rest.
+  std::size_t worker_threads = 64;
   mcp::ParseLimits limits;
   // Requests relayed to a client (sampling, elicitation, roots) give up after this.
   std::chrono::milliseconds client_request_timeout{std::chrono::minutes(5)};
