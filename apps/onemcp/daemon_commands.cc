@@ -113,8 +113,18 @@ int runDaemon(const DaemonArgs& a) {
   return 0;
 }
 
-// Starts `onemcp daemon run` in its own session, its output appended to the log file.
-Result<void> spawnDaemon(const DaemonPaths& paths) {
+// The `daemon run` flags that carry `a` (the defaults are left out).
+std::vector<std::string> runFlags(const DaemonArgs& a) {
+  std::vector<std::string> out;
+  if (a.port != 0) out.insert(out.end(), {"--port", std::to_string(a.port)});
+  if (!a.catalog.empty()) out.insert(out.end(), {"--catalog", a.catalog});
+  if (a.consent != "verified") out.insert(out.end(), {"--consent", a.consent});
+  if (a.max_tools != 64) out.insert(out.end(), {"--max-tools", std::to_string(a.max_tools)});
+  return out;
+}
+
+// Starts `onemcp daemon run FLAGS` in its own session, its output appended to the log file.
+Result<void> spawnDaemon(const DaemonPaths& paths, const std::vector<std::string>& flags) {
   std::error_code ec;
   std::filesystem::create_directories(paths.log_file.parent_path(), ec);
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
@@ -131,7 +141,12 @@ Result<void> spawnDaemon(const DaemonPaths& paths) {
       ::dup2(log, 1);
       ::dup2(log, 2);
     }
-    ::execl(self.c_str(), self.c_str(), "daemon", "run", static_cast<char*>(nullptr));
+    std::vector<std::string> args = {self, "daemon", "run"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(self.c_str(), argv.data());
     ::_exit(127);
   }
   int status = 0;
@@ -139,10 +154,10 @@ Result<void> spawnDaemon(const DaemonPaths& paths) {
   return {};
 }
 
-Result<DaemonEndpoint> ensureDaemon(std::chrono::seconds wait) {
+Result<DaemonEndpoint> ensureDaemon(std::chrono::seconds wait, const DaemonArgs& a) {
   const DaemonPaths paths = daemonPaths();
   if (auto live = liveDaemon(paths)) return live;
-  if (auto spawned = spawnDaemon(paths); !spawned) return fail(spawned.error());
+  if (auto spawned = spawnDaemon(paths, runFlags(a)); !spawned) return fail(spawned.error());
   const auto deadline = std::chrono::steady_clock::now() + wait;
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto live = liveDaemon(paths)) return live;
@@ -152,8 +167,8 @@ Result<DaemonEndpoint> ensureDaemon(std::chrono::seconds wait) {
                                        " s; see " + paths.log_file.string());
 }
 
-int daemonStart() {
-  auto endpoint = ensureDaemon(120s);
+int daemonStart(const DaemonArgs& a) {
+  auto endpoint = ensureDaemon(120s, a);
   if (!endpoint) return fail1(endpoint.error());
   std::printf("daemon running: %s (pid %d)\n", endpoint->url.c_str(), endpoint->pid);
   return 0;
@@ -184,7 +199,7 @@ int daemonStop() {
 }
 
 int runStdio() {
-  auto endpoint = ensureDaemon(120s);
+  auto endpoint = ensureDaemon(120s, DaemonArgs{});
   if (!endpoint) return fail1(endpoint.error());
   auto stdio = mcp::StdioTransport::forThisProcess();
   if (!stdio) return fail1(stdio.error());
@@ -198,17 +213,20 @@ void addDaemonCommands(CLI::App& app, CommandRegistry& registry) {
   auto* daemon = app.add_subcommand("daemon", "The per-user OneMCP daemon");
   daemon->require_subcommand(1);
   auto a = std::make_shared<DaemonArgs>();
+  auto addFlags = [a](CLI::App* cmd) {
+    cmd->add_option("--port", a->port, "Port on 127.0.0.1 (0: any free port)")->check(CLI::Range(0, 65535));
+    cmd->add_option("--catalog", a->catalog, "Catalogue JSONL to search (default: the shipped seed)");
+    cmd->add_option("--consent", a->consent, "When new servers may start without asking: ask | verified | never")
+        ->capture_default_str();
+    cmd->add_option("--max-tools", a->max_tools, "Tools per session (least recently used dropped)")
+        ->capture_default_str();
+  };
   auto* run = daemon->add_subcommand("run", "Run the daemon in the foreground");
-  run->add_option("--port", a->port, "Port on 127.0.0.1 (0: any free port)")->check(CLI::Range(0, 65535));
-  run->add_option("--catalog", a->catalog, "Catalogue JSONL to search (default: the shipped seed)");
-  run->add_option("--consent", a->consent, "When new servers may start without asking: ask | verified | never")
-      ->capture_default_str();
-  run->add_option("--max-tools", a->max_tools, "Tools per session (least recently used dropped)")
-      ->capture_default_str();
+  addFlags(run);
   run->callback([a, &registry] { registry.setExitCode(runDaemon(*a)); });
-  daemon->add_subcommand("start", "Start the daemon unless it runs")->callback([&registry] {
-    registry.setExitCode(daemonStart());
-  });
+  auto* start = daemon->add_subcommand("start", "Start the daemon (with these flags) unless it runs");
+  addFlags(start);
+  start->callback([a, &registry] { registry.setExitCode(daemonStart(*a)); });
   daemon->add_subcommand("stop", "Stop the daemon")->callback([&registry] { registry.setExitCode(daemonStop()); });
   daemon->add_subcommand("status", "Is the daemon running, and where")->callback([&registry] {
     registry.setExitCode(daemonStatus());
