@@ -364,6 +364,9 @@ Result<void> McpProxy::addLocalTool(mcp::Tool tool, LocalToolHandler handler) {
   }
   {
     std::lock_guard lock(rebuild_mu_);
+    if (names_.nameOf(kLocalOwner, tool.name)) {
+      return fail(ErrorCode::kInvalidInput, "a local tool '" + tool.name + "' already exists");
+    }
     auto name = names_.assign(kLocalOwner, "", tool.name);
     if (!name || *name != tool.name) {
       return fail(ErrorCode::kInvalidInput, "the tool name '" + tool.name + "' is already taken");

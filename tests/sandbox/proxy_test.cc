@@ -165,6 +165,9 @@ TEST_F(ProxyTest, BackendListChangedReachesExactlyTheSessionsThatSeeIt) {
   }
   ASSERT_TRUE(proxy_.setView(handles[0]->id(), std::set<std::string>{"alpha__whoami"}));
   ASSERT_TRUE(proxy_.setView(handles[1]->id(), std::set<std::string>{"beta__whoami"}));
+  // The views' own list_changed arrive before these answers; then the counts restart.
+  ASSERT_TRUE(clients[0]->ping());
+  ASSERT_TRUE(clients[1]->ping());
   changed[0] = 0;
   changed[1] = 0;
   got[0] = {};
