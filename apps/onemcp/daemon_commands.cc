@@ -23,6 +23,7 @@
 #include "onemcp/registry/catalog_import.h"
 #include "onemcp/search/encoder.h"
 #include "sandbox_env.h"
+#include "stop_signals.h"
 
 namespace onemcp::app {
 namespace {
@@ -78,11 +79,7 @@ Result<std::unique_ptr<CatalogToolSource>> openSource(const DaemonArgs& a, Sandb
 }
 
 int runDaemon(const DaemonArgs& a) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop_signals;
   const DaemonPaths paths = daemonPaths();
   auto lock = LockFile::acquire(paths.lock_file);
   if (!lock) return fail1(lock.error());
@@ -105,8 +102,7 @@ int runDaemon(const DaemonArgs& a) {
   if (!url) return fail1(url.error());
   if (auto w = writeEndpointFile(paths.endpoint_file, {*url, *token, ::getpid()}); !w) return fail1(w.error());
   log::info("daemon listening on {} (endpoint file {})", *url, paths.endpoint_file.string());
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = stop_signals.wait();
   log::info("daemon: stopping on signal {}", sig);
   std::filesystem::remove(paths.endpoint_file);
   daemon.stopHttp();

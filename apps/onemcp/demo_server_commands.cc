@@ -1,9 +1,9 @@
 // `onemcp demo-server --stdio | --http PORT`: serves the conformance fixture.
-#include <signal.h>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "stop_signals.h"
 #include "onemcp/common/log.h"
 #include "onemcp/mcp/demo/demo_server.h"
 #include "onemcp/mcp/stdio_transport.h"
@@ -31,12 +31,7 @@ int serveStdio() {
 }
 
 int serveHttp(std::uint16_t port) {
-  // Block the stop signals before any thread starts, so that only sigwait() sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop_signals;
 
   auto server = mcp::demo::makeDemoServer();
   mcp::StreamableHttpServerOptions options;
@@ -52,8 +47,7 @@ int serveHttp(std::uint16_t port) {
     return 1;
   }
   log::info("demo-server listening on {}", (*http)->url());
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = stop_signals.wait();
   log::info("demo-server: stopping on signal {}", sig);
   (*http)->stop();
   return 0;

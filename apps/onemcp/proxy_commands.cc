@@ -2,13 +2,13 @@
 // MCP client's configuration (mcpServers, or VS Code's servers) as one MCP server, on
 // stdio or streamable HTTP. Stdio servers run sandboxed unless --no-sandbox (or
 // "sandbox": false on the entry); URL entries are reached as they are.
-#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "commands.h"
@@ -19,6 +19,7 @@
 #include "onemcp/sandbox/proxy_config.h"
 #include "onemcp/sandbox/proxy_launchers.h"
 #include "sandbox_env.h"
+#include "stop_signals.h"
 
 namespace onemcp::app {
 namespace {
@@ -150,7 +151,7 @@ int serveStdio(McpProxy& proxy) {
   return 0;
 }
 
-int serveHttp(McpProxy& proxy, const ProxyArgs& a, sigset_t& stop_signals) {
+int serveHttp(McpProxy& proxy, const ProxyArgs& a, StopSignals& stop_signals) {
   mcp::StreamableHttpServerOptions options;
   options.port = static_cast<std::uint16_t>(a.port);
   options.bind_address = a.bind;
@@ -164,20 +165,16 @@ int serveHttp(McpProxy& proxy, const ProxyArgs& a, sigset_t& stop_signals) {
     return 1;
   }
   log::info("proxy listening on {}", (*http)->url());
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = stop_signals.wait();
   log::info("proxy: stopping on signal {}", sig);
   (*http)->stop();
   return 0;
 }
 
 int runProxy(const ProxyArgs& a) {
-  // Block the stop signals before any thread starts, so that only sigwait() sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  if (a.port >= 0) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Over HTTP the proxy runs until a stop signal; over stdio until stdin closes.
+  std::optional<StopSignals> stop_signals;
+  if (a.port >= 0) stop_signals.emplace();
 
   auto config = readConfig(a.config);
   if (!config) {
@@ -215,7 +212,7 @@ int runProxy(const ProxyArgs& a) {
     std::fprintf(stderr, "onemcp proxy: no server could be started\n");
     return 1;
   }
-  return a.port >= 0 ? serveHttp(proxy, a, stop_signals) : serveStdio(proxy);
+  return stop_signals ? serveHttp(proxy, a, *stop_signals) : serveStdio(proxy);
 }
 
 }  // namespace

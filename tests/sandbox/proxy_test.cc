@@ -192,10 +192,7 @@ TEST_F(ProxyTest, RelaysProgressAndCancellation) {
   alpha.addTool(namedTool("slow"), [&](const Json&, mcp::ServerContext& ctx) {
     (void)ctx.progress(1, 10, "first step");
     started.set_value();
-    std::mutex mu;
-    std::condition_variable_any cv;
-    std::unique_lock lock(mu);
-    cv.wait(lock, ctx.stopToken(), [] { return false; });
+    testing::blockUntilCancelled(ctx);
     stopped.set_value();
     return Result<mcp::CallToolResult>(mcp::textResult("stopped"));
   });
@@ -275,10 +272,7 @@ TEST_F(ProxyTest, CrashFailsTheInFlightCallNamingTheServerAndTheNextCallRestarts
   std::promise<void> started;
   alpha.addTool(namedTool("hang"), [&](const Json&, mcp::ServerContext& ctx) {
     started.set_value();
-    std::mutex mu;
-    std::condition_variable_any cv;
-    std::unique_lock lock(mu);
-    cv.wait(lock, ctx.stopToken(), [] { return false; });
+    testing::blockUntilCancelled(ctx);
     return Result<mcp::CallToolResult>(mcp::textResult("never"));
   });
   ASSERT_TRUE(backends_.attach(proxy_, "alpha"));
@@ -333,10 +327,7 @@ TEST_F(ProxyTest, ASlowBackendTimesOutWithoutBlockingTheOthers) {
   auto& alpha = backends_.add("alpha");
   backends_.add("beta");
   alpha.addTool(namedTool("stall"), [](const Json&, mcp::ServerContext& ctx) {
-    std::mutex mu;
-    std::condition_variable_any cv;
-    std::unique_lock lock(mu);
-    cv.wait(lock, ctx.stopToken(), [] { return false; });
+    testing::blockUntilCancelled(ctx);
     return Result<mcp::CallToolResult>(mcp::textResult("late"));
   });
   BackendOptions quick;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,6 +63,14 @@ inline void crash(InProcessState& state) {
     s = state.session;
   }
   if (s) s->close();
+}
+
+// Blocks a tool handler until its call is cancelled (or the session closes).
+inline void blockUntilCancelled(const mcp::ServerContext& ctx) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  cv.wait(lock, ctx.stopToken(), [] { return false; });
 }
 
 inline mcp::Tool namedTool(const std::string& name, const std::string& description = "") {
