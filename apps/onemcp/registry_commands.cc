@@ -163,8 +163,9 @@ void addLsCommand(CLI::App& parent, CommandRegistry& registry) {
 // The encoder for dense search: --model, else the default model that setup builds;
 // without one the search is lexical only (said once on stderr).
 std::shared_ptr<const search::Encoder> loadEncoderOrNone(const std::string& model) {
-  const fs::path path =
-      model.empty() ? Paths::resolve(processEnv()).cache_dir / "models" / "default.omv" : fs::path(model);
+  const fs::path path = model.empty()
+                            ? Paths::resolve(processEnv()).cache_dir / "models" / "default.omv"
+                            : fs::path(model);
   std::error_code ec;
   if (model.empty() && !fs::exists(path, ec)) {
     std::cerr << "note: no embedding model at " << path.string()
@@ -194,7 +195,8 @@ Result<std::pair<std::string, std::uint16_t>> parseListenAddress(const std::stri
     return fail(ErrorCode::kInvalidInput, "--http wants ADDR:PORT, got '" + text + "'");
   }
   std::string host = text.substr(0, colon);
-  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = -1;
   try {
     std::size_t used = 0;
@@ -203,8 +205,10 @@ Result<std::pair<std::string, std::uint16_t>> parseListenAddress(const std::stri
   } catch (const std::exception&) {
     port = -1;
   }
-  if (port < 0 || port > 65535) return fail(ErrorCode::kInvalidInput, "bad port in --http '" + text + "'");
-  return std::make_pair(host.empty() ? std::string("127.0.0.1") : host, static_cast<std::uint16_t>(port));
+  if (port < 0 || port > 65535)
+    return fail(ErrorCode::kInvalidInput, "bad port in --http '" + text + "'");
+  return std::make_pair(host.empty() ? std::string("127.0.0.1") : host,
+                        static_cast<std::uint16_t>(port));
 }
 
 // Serves until SIGINT or SIGTERM. The signals are blocked before any thread starts, so
@@ -288,13 +292,14 @@ Result<nlohmann::ordered_json> searchRemote(const SearchArgs& a) {
   r.body_idle_timeout = std::chrono::milliseconds(a.timeout_ms);
   auto response = client.send(std::move(r));
   if (!response) {
-    return fail(response.error().code, "cannot reach the registry at " + a.url + ": " +
-                                           response.error().message);
+    return fail(response.error().code,
+                "cannot reach the registry at " + a.url + ": " + response.error().message);
   }
   auto body = nlohmann::ordered_json::parse(response->body, nullptr, false);
   if (response->status != 200) {
-    std::string why = body.is_object() && body.contains("error") ? body["error"].value("message", "")
-                                                                : response->body.substr(0, 200);
+    std::string why = body.is_object() && body.contains("error")
+                          ? body["error"].value("message", "")
+                          : response->body.substr(0, 200);
     return fail(ErrorCode::kUnavailable, "the registry at " + a.url + " answered " +
                                              std::to_string(response->status) + ": " + why);
   }
@@ -318,8 +323,9 @@ Result<nlohmann::ordered_json> searchEmbedded(const SearchArgs& a) {
 void printSearchText(const nlohmann::ordered_json& answer) {
   int rank = 0;
   for (const auto& s : answer["servers"]) {
-    std::cout << ++rank << ". " << s.value("name", "") << (s.value("verified", false) ? "  [verified]" : "")
-              << "  score " << s.value("score", 0.0) << "  (" << s.value("id", "") << ")\n";
+    std::cout << ++rank << ". " << s.value("name", "")
+              << (s.value("verified", false) ? "  [verified]" : "") << "  score "
+              << s.value("score", 0.0) << "  (" << s.value("id", "") << ")\n";
     std::string d = s.value("description", "");
     for (auto& c : d) {
       if (c == '\n' || c == '\r' || c == '\t') c = ' ';
@@ -364,7 +370,8 @@ void addSearchCommand(CLI::App& parent, CommandRegistry& registry) {
 }  // namespace
 
 void addRegistryCommands(CLI::App& app, CommandRegistry& registry) {
-  auto* cmd = app.add_subcommand("registry", "The catalogue of MCP servers: serve, search, import, list");
+  auto* cmd =
+      app.add_subcommand("registry", "The catalogue of MCP servers: serve, search, import, list");
   cmd->require_subcommand(1);
   addServeCommand(*cmd, registry);
   addSearchCommand(*cmd, registry);

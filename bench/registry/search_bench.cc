@@ -10,10 +10,9 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "onemcp/common/clock.h"
 #include "onemcp/common/paths.h"
@@ -30,14 +29,14 @@ namespace {
 const std::string kSeed = std::string(ONEMCP_SOURCE_DIR) + "/data/seed/catalog.jsonl";
 
 const std::vector<std::string> kQueries = {
-    "query a PostgreSQL database with SQL",      "read and write files on disk",
-    "get the weather forecast for Paris",         "search the web for recent news",
-    "create a GitHub pull request",               "send a message to a Slack channel",
-    "take a screenshot of a web page",            "convert a PDF to text",
-    "list my calendar events for tomorrow",       "translate this paragraph into German",
-    "manage Kubernetes pods and deployments",     "look up a stock price",
-    "generate an image from a prompt",            "store notes in a knowledge graph memory",
-    "run a Python snippet in a sandbox",          "find flights from Berlin to Rome",
+    "query a PostgreSQL database with SQL",   "read and write files on disk",
+    "get the weather forecast for Paris",     "search the web for recent news",
+    "create a GitHub pull request",           "send a message to a Slack channel",
+    "take a screenshot of a web page",        "convert a PDF to text",
+    "list my calendar events for tomorrow",   "translate this paragraph into German",
+    "manage Kubernetes pods and deployments", "look up a stock price",
+    "generate an image from a prompt",        "store notes in a knowledge graph memory",
+    "run a Python snippet in a sandbox",      "find flights from Berlin to Rome",
 };
 
 std::shared_ptr<const search::Encoder> encoder() {
@@ -171,7 +170,9 @@ void BM_SearchHttp(benchmark::State& state) {
     r.headers.set("Content-Type", "application/json");
     const auto start = std::chrono::steady_clock::now();
     auto response = client.send(std::move(r));
-    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
     if (!response || response->status != 200) {
       state.SkipWithError(response ? response->body.c_str() : response.error().toString().c_str());
       return;
@@ -188,7 +189,9 @@ void BM_SearchDirect(benchmark::State& state) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     auto answer = s->search->search({kQueries[i++ % kQueries.size()], 10, 5, {}});
-    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
     if (!answer) {
       state.SkipWithError(answer.error().toString().c_str());
       return;
@@ -198,8 +201,20 @@ void BM_SearchDirect(benchmark::State& state) {
   report(state, micros, *s);
 }
 
-BENCHMARK(BM_SearchDirect)->ArgName("synthetic")->Arg(0)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(BM_SearchHttp)->ArgName("synthetic")->Arg(0)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_SearchDirect)
+    ->ArgName("synthetic")
+    ->Arg(0)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+BENCHMARK(BM_SearchHttp)
+    ->ArgName("synthetic")
+    ->Arg(0)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace onemcp::registry

@@ -37,9 +37,14 @@ nlohmann::ordered_json searchAnswerJson(const RegistryAnswer& answer) {
     for (const auto& t : m.tools) {
       tools.push_back({{"name", t.name}, {"description", t.description}, {"score", t.score}});
     }
-    Json j = {{"id", m.id},           {"name", m.name},     {"title", m.title},
-              {"description", m.description}, {"source", m.source}, {"score", m.score},
-              {"verified", m.verified}, {"tools", std::move(tools)}};
+    Json j = {{"id", m.id},
+              {"name", m.name},
+              {"title", m.title},
+              {"description", m.description},
+              {"source", m.source},
+              {"score", m.score},
+              {"verified", m.verified},
+              {"tools", std::move(tools)}};
     if (!m.flags.empty()) j["flags"] = m.flags;
     servers.push_back(std::move(j));
   }

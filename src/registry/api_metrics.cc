@@ -45,7 +45,8 @@ std::string ApiMetrics::render(const CatalogCounts* counts) const {
     out << "onemcp_registry_request_duration_seconds_sum{" << label << "} " << h.sum << "\n";
     out << "onemcp_registry_request_duration_seconds_count{" << label << "} " << h.count << "\n";
   }
-  out << "# HELP onemcp_registry_rate_limited_total Requests refused by the per-client rate limit.\n"
+  out << "# HELP onemcp_registry_rate_limited_total Requests refused by the per-client rate "
+         "limit.\n"
          "# TYPE onemcp_registry_rate_limited_total counter\n"
          "onemcp_registry_rate_limited_total "
       << rate_limited_ << "\n";

@@ -1,10 +1,10 @@
 #include "onemcp/registry/http_api.h"
 
+#include <openssl/crypto.h>
+
 #include <charconv>
 #include <exception>
 #include <map>
-
-#include <openssl/crypto.h>
 
 #include "api_metrics.h"
 #include "onemcp/common/log.h"
@@ -29,7 +29,8 @@ Response jsonResponse(int status, const Json& body) {
 
 // {"error": {"status": 400, "code": "invalid-input", "message": "…"}}
 Response errorResponse(int status, std::string_view code, const std::string& message) {
-  return jsonResponse(status, Json{{"error", {{"status", status}, {"code", code}, {"message", message}}}});
+  return jsonResponse(status,
+                      Json{{"error", {{"status", status}, {"code", code}, {"message", message}}}});
 }
 
 Response errorResponse(const Error& e) {
@@ -116,17 +117,21 @@ Result<SearchFilters> parseFilters(const Json& j) {
                  : key == "withTools"      ? &f.with_tools_only
                                            : nullptr;
     if (flag != nullptr) {
-      if (!value.is_boolean()) return fail(ErrorCode::kInvalidInput, "filters." + key + " must be a boolean");
+      if (!value.is_boolean())
+        return fail(ErrorCode::kInvalidInput, "filters." + key + " must be a boolean");
       *flag = value.get<bool>();
     } else if (key == "sources") {
-      if (!value.is_array()) return fail(ErrorCode::kInvalidInput, "filters.sources must be an array of strings");
+      if (!value.is_array())
+        return fail(ErrorCode::kInvalidInput, "filters.sources must be an array of strings");
       for (const auto& s : value) {
-        if (!s.is_string()) return fail(ErrorCode::kInvalidInput, "filters.sources must be an array of strings");
+        if (!s.is_string())
+          return fail(ErrorCode::kInvalidInput, "filters.sources must be an array of strings");
         f.sources.push_back(s.get<std::string>());
       }
     } else {
-      return fail(ErrorCode::kInvalidInput, "unknown filter '" + key +
-                                                "' (known: verified, includeFlagged, withTools, sources)");
+      return fail(
+          ErrorCode::kInvalidInput,
+          "unknown filter '" + key + "' (known: verified, includeFlagged, withTools, sources)");
     }
   }
   return f;
@@ -146,7 +151,8 @@ Result<RegistryQuery> parseSearchRequest(std::string_view body, const ApiOptions
       if (!value.is_number_integer() || value.get<std::int64_t>() < (key == "k" ? 1 : 0) ||
           value.get<std::int64_t>() > static_cast<std::int64_t>(hi)) {
         return fail(ErrorCode::kInvalidInput, key + " must be an integer from " +
-                                                  (key == "k" ? "1" : "0") + " to " + std::to_string(hi));
+                                                  (key == "k" ? "1" : "0") + " to " +
+                                                  std::to_string(hi));
       }
       (key == "k" ? q.k : q.tools_per_server) = value.get<std::size_t>();
     } else if (key == "filters") {
@@ -154,12 +160,14 @@ Result<RegistryQuery> parseSearchRequest(std::string_view body, const ApiOptions
       if (!f) return fail(std::move(f).error());
       q.filters = std::move(*f);
     } else {
-      return fail(ErrorCode::kInvalidInput, "unknown member '" + key + "' (known: query, k, tools, filters)");
+      return fail(ErrorCode::kInvalidInput,
+                  "unknown member '" + key + "' (known: query, k, tools, filters)");
     }
   }
   if (q.text.empty()) return fail(ErrorCode::kInvalidInput, "query is required");
   if (q.text.size() > o.max_query_bytes) {
-    return fail(ErrorCode::kTooLarge, "query is longer than " + std::to_string(o.max_query_bytes) + " bytes");
+    return fail(ErrorCode::kTooLarge,
+                "query is longer than " + std::to_string(o.max_query_bytes) + " bytes");
   }
   return q;
 }
@@ -178,12 +186,16 @@ RegistryApi::RegistryApi(CatalogStore& store, RegistrySearch& search, const Cloc
 RegistryApi::~RegistryApi() = default;
 
 const std::vector<Route>& RegistryApi::routes() {
-  static const std::vector<Route> kRoutes = {
-      {"GET", "/v0/servers"},         {"GET", "/v0/servers/{id}"},
-      {"POST", "/v0/search"},         {"GET", "/healthz"},
-      {"GET", "/metrics"},            {"GET", "/openapi.json"},
-      {"GET", "/"},                   {"GET", "/app.js"},
-      {"POST", "/v0/admin/import"},   {"POST", "/v0/admin/refresh"}};
+  static const std::vector<Route> kRoutes = {{"GET", "/v0/servers"},
+                                             {"GET", "/v0/servers/{id}"},
+                                             {"POST", "/v0/search"},
+                                             {"GET", "/healthz"},
+                                             {"GET", "/metrics"},
+                                             {"GET", "/openapi.json"},
+                                             {"GET", "/"},
+                                             {"GET", "/app.js"},
+                                             {"POST", "/v0/admin/import"},
+                                             {"POST", "/v0/admin/refresh"}};
   return kRoutes;
 }
 
@@ -222,8 +234,9 @@ Response RegistryApi::dispatch(const Request& request, std::string& route) {
   }
   for (const auto& r : routes()) {
     const bool templated = r.path == "/v0/servers/{id}";
-    const bool match = templated ? path.starts_with(kServersPrefix) && path.size() > kServersPrefix.size()
-                                 : path == r.path;
+    const bool match = templated
+                           ? path.starts_with(kServersPrefix) && path.size() > kServersPrefix.size()
+                           : path == r.path;
     if (!match) continue;
     route = r.path;
     if (request.method != r.method) {
@@ -232,7 +245,7 @@ Response RegistryApi::dispatch(const Request& request, std::string& route) {
       return resp;
     }
     if (request.body.size() > (path.starts_with("/v0/admin/") ? options_.max_admin_body_bytes
-                                                               : options_.max_body_bytes)) {
+                                                              : options_.max_body_bytes)) {
       return errorResponse(413, "too-large", "the request body is over the size cap");
     }
     if (r.path == "/v0/servers") return listServers(request);
@@ -314,7 +327,8 @@ Response RegistryApi::listServers(const Request& request) {
   Json metadata = Json::object();
   if (!result->next_cursor.empty()) metadata["nextCursor"] = result->next_cursor;
   metadata["count"] = result->servers.size();
-  return jsonResponse(200, Json{{"servers", std::move(servers)}, {"metadata", std::move(metadata)}});
+  return jsonResponse(200,
+                      Json{{"servers", std::move(servers)}, {"metadata", std::move(metadata)}});
 }
 
 Response RegistryApi::getServer(const std::string& id) {
@@ -357,7 +371,8 @@ Response RegistryApi::metrics() {
 
 bool RegistryApi::authorized(const Request& request, Response& refusal) const {
   if (options_.admin_token.empty()) {
-    refusal = errorResponse(403, "forbidden", "the admin endpoints are disabled (no admin token set)");
+    refusal =
+        errorResponse(403, "forbidden", "the admin endpoints are disabled (no admin token set)");
     return false;
   }
   const std::string expected = "Bearer " + options_.admin_token;
@@ -380,10 +395,14 @@ Response RegistryApi::adminImport(const Request& request) {
   options.source = "api-import";
   const auto report = importText(store_, request.body, jsonl, "request body", options);
   auto refreshed = search_.refresh();
-  Json j = {{"entries", report.entries},   {"inserted", report.inserted},
-            {"updated", report.updated},   {"unchanged", report.unchanged},
-            {"rejected", report.rejected}, {"tools", report.tools},
-            {"flagged", report.flagged},   {"errors", report.errors},
+  Json j = {{"entries", report.entries},
+            {"inserted", report.inserted},
+            {"updated", report.updated},
+            {"unchanged", report.unchanged},
+            {"rejected", report.rejected},
+            {"tools", report.tools},
+            {"flagged", report.flagged},
+            {"errors", report.errors},
             {"searchRefreshed", refreshed.has_value()}};
   return jsonResponse(report.rejected > 0 && report.inserted + report.updated == 0 ? 400 : 200, j);
 }
@@ -394,8 +413,8 @@ Response RegistryApi::adminRefresh(const Request& request) {
   auto refreshed = search_.refresh();
   if (!refreshed) return errorResponse(refreshed.error());
   const auto snap = search_.snapshot();
-  return jsonResponse(200, Json{{"rebuilt", *refreshed},
-                                {"catalogVersion", snap ? snap->counts().version : 0}});
+  return jsonResponse(
+      200, Json{{"rebuilt", *refreshed}, {"catalogVersion", snap ? snap->counts().version : 0}});
 }
 
 }  // namespace onemcp::registry

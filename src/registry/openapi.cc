@@ -29,8 +29,9 @@ Json schemas() {
                       {"message", {{"type", "string"}}}}}}}}}};
   s["ServerEntry"] = {
       {"type", "object"},
-      {"description", "An official registry entry; _meta[\"io.onemcp/registry\"] adds id, source, "
-                      "runSpec, verification, verified and tools."},
+      {"description",
+       "An official registry entry; _meta[\"io.onemcp/registry\"] adds id, source, "
+       "runSpec, verification, verified and tools."},
       {"required", {"server", "_meta"}},
       {"properties", {{"server", {{"type", "object"}}}, {"_meta", {{"type", "object"}}}}}};
   s["ServerList"] = {
@@ -63,25 +64,23 @@ Json schemas() {
                      {{"name", {{"type", "string"}}},
                       {"description", {{"type", "string"}}},
                       {"score", {{"type", "number"}}}}}};
-  s["ServerMatch"] = {
-      {"type", "object"},
-      {"required", {"id", "name", "score", "verified", "tools"}},
-      {"properties",
-       {{"id", {{"type", "string"}}},
-        {"name", {{"type", "string"}}},
-        {"title", {{"type", "string"}}},
-        {"description", {{"type", "string"}}},
-        {"source", {{"type", "string"}}},
-        {"score", {{"type", "number"}}},
-        {"verified", {{"type", "boolean"}}},
-        {"flags", {{"type", "array"}, {"items", {{"type", "string"}}}}},
-        {"tools", {{"type", "array"}, {"items", ref("ToolMatch")}}}}}};
-  s["SearchResponse"] = {
-      {"type", "object"},
-      {"required", {"servers"}},
-      {"properties",
-       {{"servers", {{"type", "array"}, {"items", ref("ServerMatch")}}},
-        {"catalogVersion", {{"type", "integer"}}}}}};
+  s["ServerMatch"] = {{"type", "object"},
+                      {"required", {"id", "name", "score", "verified", "tools"}},
+                      {"properties",
+                       {{"id", {{"type", "string"}}},
+                        {"name", {{"type", "string"}}},
+                        {"title", {{"type", "string"}}},
+                        {"description", {{"type", "string"}}},
+                        {"source", {{"type", "string"}}},
+                        {"score", {{"type", "number"}}},
+                        {"verified", {{"type", "boolean"}}},
+                        {"flags", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                        {"tools", {{"type", "array"}, {"items", ref("ToolMatch")}}}}}};
+  s["SearchResponse"] = {{"type", "object"},
+                         {"required", {"servers"}},
+                         {"properties",
+                          {{"servers", {{"type", "array"}, {"items", ref("ServerMatch")}}},
+                           {"catalogVersion", {{"type", "integer"}}}}}};
   return s;
 }
 
@@ -102,15 +101,18 @@ Json paths() {
   Json list = operation("listServers", "List servers, a page at a time",
                         publicReplies({{"description", "A page of servers"},
                                        {"content", jsonContent(ref("ServerList"))}}));
-  list["parameters"] = {
-      {{"name", "cursor"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
-      {{"name", "limit"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}}}}};
+  list["parameters"] = {{{"name", "cursor"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
+                        {{"name", "limit"},
+                         {"in", "query"},
+                         {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}}}}};
   p["/v0/servers"]["get"] = std::move(list);
-  Json one = operation("getServer", "One server with its run spec, verification and tools",
-                       publicReplies({{"description", "The server"},
-                                      {"content", jsonContent(ref("ServerEntry"))}}));
+  Json one = operation(
+      "getServer", "One server with its run spec, verification and tools",
+      publicReplies({{"description", "The server"}, {"content", jsonContent(ref("ServerEntry"))}}));
   one["responses"]["404"] = errorReply("No such server");
-  one["parameters"] = {{{"name", "id"}, {"in", "path"}, {"required", true},
+  one["parameters"] = {{{"name", "id"},
+                        {"in", "path"},
+                        {"required", true},
                         {"description", "The server id, percent-encoded"},
                         {"schema", {{"type", "string"}}}}};
   p["/v0/servers/{id}"]["get"] = std::move(one);
@@ -124,29 +126,50 @@ Json paths() {
   p["/healthz"]["get"] = operation("health", "Liveness and catalogue size",
                                    {{"200", {{"description", "Serving"}}},
                                     {"503", {{"description", "Starting: no index yet"}}}});
-  p["/metrics"]["get"] = operation(
-      "metrics", "Prometheus metrics",
-      {{"200", {{"description", "Prometheus text"}, {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}}}});
+  p["/metrics"]["get"] =
+      operation("metrics", "Prometheus metrics",
+                {{"200",
+                  {{"description", "Prometheus text"},
+                   {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}}}});
   p["/openapi.json"]["get"] = operation(
       "openapi", "This document",
       {{"200", {{"description", "OpenAPI 3.1"}, {"content", jsonContent({{"type", "object"}})}}}});
-  p["/"]["get"] = operation(
-      "webPage", "The search page",
-      {{"200", {{"description", "HTML"}, {"content", {{"text/html", {{"schema", {{"type", "string"}}}}}}}}}});
-  p["/app.js"]["get"] = operation(
-      "webScript", "The search page's script",
-      {{"200", {{"description", "JavaScript"}, {"content", {{"text/javascript", {{"schema", {{"type", "string"}}}}}}}}}});
-  Json admin_replies = {{"200", {{"description", "Done"}, {"content", jsonContent({{"type", "object"}})}}},
-                        {"401", errorReply("Missing or wrong bearer token")},
-                        {"403", errorReply("Admin endpoints disabled")}};
+  p["/"]["get"] = operation("webPage", "The search page",
+                            {{"200",
+                              {{"description", "HTML"},
+                               {"content", {{"text/html", {{"schema", {{"type", "string"}}}}}}}}}});
+  p["/app.js"]["get"] =
+      operation("webScript", "The search page's script",
+                {{"200",
+                  {{"description", "JavaScript"},
+                   {"content", {{"text/javascript", {{"schema", {{"type", "string"}}}}}}}}}});
+  Json admin_replies = {
+      {"200", {{"description", "Done"}, {"content", jsonContent({{"type", "object"}})}}},
+      {"401", errorReply("Missing or wrong bearer token")},
+      {"403", errorReply("Admin endpoints disabled")}};
   Json import = operation("adminImport", "Import server.json documents or JSONL", admin_replies);
-  import["security"] = {{{"bearer", Json::array()}}};
+  import["security"] = {{ { "bearer", Json::array() } }};
   import["requestBody"] = {{"required", true},
-                           {"content",
-                            {{"application/x-ndjson", {{"schema", {{"type", "string"}}}}},
-                             {"application/json", {{"schema", {{"type", "object"}}}}}}}};
+                           { "content",
+                             { {"application/x-ndjson",
+                                {
+                                  { "schema",
+                                    {
+                                      { "type",
+                                        "string" }
+                                    } }
+                                }},
+                               { "application/json",
+                                 {
+                                   { "schema",
+                                     {
+                                       { "type",
+                                         "object" }
+                                     } }
+                                 } } } }};
   p["/v0/admin/import"]["post"] = std::move(import);
-  Json refresh = operation("adminRefresh", "Rebuild the search index from the store now", admin_replies);
+  Json refresh =
+      operation("adminRefresh", "Rebuild the search index from the store now", admin_replies);
   refresh["security"] = {{{"bearer", Json::array()}}};
   p["/v0/admin/refresh"]["post"] = std::move(refresh);
   return p;

@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "onemcp/common/log.h"
 #include "onemcp/search/catalog.h"
@@ -28,7 +27,8 @@ std::string keywordsOf(const ServerRecord& s) {
   const Json meta = Json::parse(s.meta_json, nullptr, false);
   if (meta.is_object()) {
     for (const char* key : {"category", "config_key"}) {
-      if (meta.contains(key) && meta[key].is_string()) appendWord(out, meta[key].get<std::string>());
+      if (meta.contains(key) && meta[key].is_string())
+        appendWord(out, meta[key].get<std::string>());
     }
     if (meta.contains("tags") && meta["tags"].is_array()) {
       for (const auto& t : meta["tags"]) {
@@ -84,8 +84,9 @@ Result<std::shared_ptr<const CatalogSnapshot>> CatalogSnapshot::build(
     }
     snap->counts_.tools += s.tools.size();
     if (s.verified) ++snap->counts_.verified;
-    snap->side_.push_back({std::move(s.server.name), std::move(s.server.title), std::move(s.server.source), s.verified,
-                           std::move(s.server.flags), !s.tools.empty()});
+    snap->side_.push_back({std::move(s.server.name), std::move(s.server.title),
+                           std::move(s.server.source), s.verified, std::move(s.server.flags),
+                           !s.tools.empty()});
   }
   snap->counts_.servers = servers.size();
   snap->counts_.version = version;
@@ -100,9 +101,8 @@ bool CatalogSnapshot::passes(std::uint32_t server, const SearchFilters& filters)
   if (filters.verified_only && !s.verified) return false;
   if (!filters.include_flagged && !s.flags.empty()) return false;
   if (filters.with_tools_only && !s.has_tools) return false;
-  if (!filters.sources.empty() &&
-      std::find(filters.sources.begin(), filters.sources.end(), s.source) ==
-          filters.sources.end()) {
+  if (!filters.sources.empty() && std::find(filters.sources.begin(), filters.sources.end(),
+                                            s.source) == filters.sources.end()) {
     return false;
   }
   return true;
@@ -153,10 +153,9 @@ Result<RegistryAnswer> CatalogSnapshot::search(const RegistryQuery& query) const
   }
   const auto n = std::min(query.k, candidates.size());
   const auto& ss = scores->servers;
-  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n),
-                    candidates.end(), [&](std::uint32_t a, std::uint32_t b) {
-                      return ss[a] != ss[b] ? ss[a] > ss[b] : a < b;
-                    });
+  std::partial_sort(
+      candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n), candidates.end(),
+      [&](std::uint32_t a, std::uint32_t b) { return ss[a] != ss[b] ? ss[a] > ss[b] : a < b; });
   RegistryAnswer answer;
   answer.catalog_version = counts_.version;
   for (std::size_t i = 0; i < n; ++i) {

@@ -1,8 +1,8 @@
 #include "onemcp/registry/http_api.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "onemcp/common/clock.h"
 #include "test_databases.h"
@@ -44,16 +44,20 @@ class RegistryApiTest : public ::testing::Test {
       ServerRecord s;
       s.id = "reg:io.github.example/server-" + std::to_string(i);
       s.name = "io.github.example/server-" + std::to_string(i);
-      s.description = i == 0 ? "Weather forecasts for any city" : "Generic helper number " + std::to_string(i);
+      s.description =
+          i == 0 ? "Weather forecasts for any city" : "Generic helper number " + std::to_string(i);
       s.source = "test";
       s.server_json = R"({"name":")" + s.name + R"(","description":")" + s.description + R"("})";
       ASSERT_TRUE(store_->upsertServer(s));
     }
     const std::string weather = "reg:io.github.example/server-0";
     ASSERT_TRUE(store_->replaceTools(
-        weather, {{weather, "get_forecast", "Get the weather forecast",
-                   R"({"name":"get_forecast","description":"Get the weather forecast","inputSchema":{"type":"object"}})",
-                   {}}}));
+        weather,
+        {{weather,
+          "get_forecast",
+          "Get the weather forecast",
+          R"({"name":"get_forecast","description":"Get the weather forecast","inputSchema":{"type":"object"}})",
+          {}}}));
     VerificationRecord v;
     v.server_id = weather;
     v.outcome = VerifyOutcome::kVerified;
@@ -128,7 +132,8 @@ TEST_F(RegistryApiTest, UnknownServerPathAndMethodAreJsonErrors) {
 }
 
 TEST_F(RegistryApiTest, SearchAnswersRankedServersWithTheirMatchingTools) {
-  auto r = call(post("/v0/search", R"({"query":"weather forecast for Paris","k":3,"filters":{"verified":true}})"));
+  auto r = call(post(
+      "/v0/search", R"({"query":"weather forecast for Paris","k":3,"filters":{"verified":true}})"));
   ASSERT_EQ(r.status, 200) << r.body;
   const auto j = body(r);
   ASSERT_EQ(j["servers"].size(), 1U);
@@ -205,15 +210,19 @@ TEST_F(RegistryApiTest, HealthAndMetricsReportTheCatalogue) {
   auto metrics = call(get("/metrics"));
   ASSERT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("onemcp_registry_catalog_servers 5"), std::string::npos);
-  EXPECT_NE(metrics.body.find(
-                R"(onemcp_registry_requests_total{method="POST",route="/v0/search",status="200"} 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.body.find(
+          R"(onemcp_registry_requests_total{method="POST",route="/v0/search",status="200"} 1)"),
+      std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find(
-                R"(onemcp_registry_requests_total{method="GET",route="/v0/servers/{id}",status="404"} 1)"),
-            std::string::npos);
-  EXPECT_NE(metrics.body.find("onemcp_registry_request_duration_seconds_bucket{route=\"/v0/search\",le=\"+Inf\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics.body.find(
+          R"(onemcp_registry_requests_total{method="GET",route="/v0/servers/{id}",status="404"} 1)"),
+      std::string::npos);
+  EXPECT_NE(
+      metrics.body.find(
+          "onemcp_registry_request_duration_seconds_bucket{route=\"/v0/search\",le=\"+Inf\"} 1"),
+      std::string::npos);
 }
 
 // Collects every "$ref" in the document.

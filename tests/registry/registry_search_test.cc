@@ -1,13 +1,13 @@
 #include "onemcp/registry/registry_search.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "onemcp/common/clock.h"
 #include "onemcp/search/text.h"
@@ -24,14 +24,16 @@ class GateEncoder final : public search::Encoder {
  public:
   std::size_t dim() const override { return 32; }
   std::string name() const override { return "hash-32"; }
-  Result<void> encode(std::span<const std::string_view> texts, std::span<float> out) const override {
+  Result<void> encode(std::span<const std::string_view> texts,
+                      std::span<float> out) const override {
     for (const auto& t : texts) {
       if (t.find(kGateWord) != std::string_view::npos) waitForGate();
     }
     for (std::size_t i = 0; i < texts.size(); ++i) {
       auto row = out.subspan(i * 32, 32);
       std::fill(row.begin(), row.end(), 0.0F);
-      for (const auto& w : search::splitWords(texts[i])) row[std::hash<std::string>{}(w) % 32] += 1.0F;
+      for (const auto& w : search::splitWords(texts[i]))
+        row[std::hash<std::string>{}(w) % 32] += 1.0F;
       float n = 0;
       for (float x : row) n += x * x;
       if (n > 0) {
@@ -65,7 +67,7 @@ class GateEncoder final : public search::Encoder {
   }
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  bool open_ = true;             // guarded by mu_
+  bool open_ = true;              // guarded by mu_
   mutable bool blocked_ = false;  // guarded by mu_
 };
 
@@ -80,8 +82,11 @@ ServerRecord server(const std::string& id, const std::string& description,
   return s;
 }
 
-ToolRecord tool(const std::string& server_id, const std::string& name, const std::string& description) {
-  return {server_id, name, description,
+ToolRecord tool(const std::string& server_id, const std::string& name,
+                const std::string& description) {
+  return {server_id,
+          name,
+          description,
           R"({"name":")" + name + R"(","description":")" + description +
               R"(","inputSchema":{"type":"object"}})",
           {}};
@@ -213,7 +218,8 @@ TEST_F(RegistrySearchTest, RefreshPicksUpAddedChangedAndRemovedServers) {
 
   put(server("t:calendar", "Events and meetings"),
       {tool("t:calendar", "create_event", "Schedule a meeting on the calendar")});
-  ASSERT_TRUE(store_->replaceTools("t:files", {tool("t:files", "zip_folder", "Compress a folder")}));
+  ASSERT_TRUE(
+      store_->replaceTools("t:files", {tool("t:files", "zip_folder", "Compress a folder")}));
   ASSERT_TRUE(store_->removeServer("t:github"));
   auto changed = search_->refresh();
   ASSERT_TRUE(changed);

@@ -16,7 +16,8 @@ inline constexpr const char* kMetaKey = "io.onemcp/registry";
 nlohmann::ordered_json serverEntryJson(const ServerRecord& server);
 nlohmann::ordered_json serverPageJson(const ServerPage& page);
 // A search answer as POST /v0/search returns it:
-// {"servers": [{"id","name","title","description","source","score","verified","tools"}], "catalogVersion"}.
+// {"servers": [{"id","name","title","description","source","score","verified","tools"}],
+// "catalogVersion"}.
 nlohmann::ordered_json searchAnswerJson(const RegistryAnswer& answer);
 
 }  // namespace onemcp::registry

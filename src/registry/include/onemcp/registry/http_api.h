@@ -7,10 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "onemcp/common/clock.h"
 #include "onemcp/http/server.h"
@@ -22,10 +21,11 @@
 namespace onemcp::registry {
 
 struct ApiOptions {
-  std::size_t max_body_bytes = 64 * 1024;                   // public requests
-  std::size_t max_admin_body_bytes = std::size_t{16} << 20;  // imports (the server's cap must allow it)
-  std::string admin_token;  // "" : the admin endpoints are disabled (403)
-  RateLimit rate_limit;     // per client address; /healthz and /metrics are exempt
+  std::size_t max_body_bytes = 64 * 1024;  // public requests
+  std::size_t max_admin_body_bytes = std::size_t{16}
+                                     << 20;  // imports (the server's cap must allow it)
+  std::string admin_token;                   // "" : the admin endpoints are disabled (403)
+  RateLimit rate_limit;                      // per client address; /healthz and /metrics are exempt
   int default_page_size = 100;
   int max_page_size = 1000;
   std::size_t max_query_bytes = 1024;

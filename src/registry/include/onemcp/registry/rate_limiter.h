@@ -14,8 +14,8 @@
 namespace onemcp::registry {
 
 struct RateLimit {
-  double burst = 60.0;       // bucket size; <= 0 disables limiting
-  double per_second = 30.0;  // refill rate
+  double burst = 60.0;               // bucket size; <= 0 disables limiting
+  double per_second = 30.0;          // refill rate
   std::size_t max_clients = 100000;  // buckets kept; full buckets are dropped beyond it
 };
 

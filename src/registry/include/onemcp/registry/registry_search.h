@@ -131,7 +131,9 @@ class RegistrySearch {
   [[nodiscard]] Result<RegistryAnswer> search(const RegistryQuery& query) const;
   [[nodiscard]] std::shared_ptr<const CatalogSnapshot> snapshot() const { return current_.load(); }
   // Swaps in a snapshot built elsewhere (benchmarks, tests).
-  void publish(std::shared_ptr<const CatalogSnapshot> snapshot) { current_.store(std::move(snapshot)); }
+  void publish(std::shared_ptr<const CatalogSnapshot> snapshot) {
+    current_.store(std::move(snapshot));
+  }
 
  private:
   Result<void> loadAll(std::int64_t version);
