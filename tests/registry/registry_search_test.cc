@@ -92,10 +92,22 @@ ToolRecord tool(const std::string& server_id, const std::string& name,
           {}};
 }
 
+// Built twice: on SQLite files, and with ONEMCP_SEARCH_ON_POSTGRES on a PostgreSQL
+// server this program starts (one fresh database per test), as replicas would share it.
+std::string createDatabase(testing::SqliteTestFiles& files) {
+#ifdef ONEMCP_SEARCH_ON_POSTGRES
+  (void)files;
+  static testing::PgTestServer server;  // stopped at exit
+  return server.createDatabase();
+#else
+  return files.createDatabase();
+#endif
+}
+
 class RegistrySearchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = openCatalogStore(files_.createDatabase(), clock_);
+    auto opened = openCatalogStore(createDatabase(files_), clock_);
     ASSERT_TRUE(opened) << opened.error().toString();
     store_ = std::move(*opened);
     put(server("t:weather", "Forecasts and current conditions"),
