@@ -29,4 +29,26 @@ nlohmann::ordered_json serverPageJson(const ServerPage& page) {
   return Json::object({{"servers", std::move(servers)}, {"metadata", std::move(metadata)}});
 }
 
+nlohmann::ordered_json searchAnswerJson(const RegistryAnswer& answer) {
+  using Json = nlohmann::ordered_json;
+  Json servers = Json::array();
+  for (const auto& m : answer.servers) {
+    Json tools = Json::array();
+    for (const auto& t : m.tools) {
+      tools.push_back({{"name", t.name}, {"description", t.description}, {"score", t.score}});
+    }
+    Json j = {{"id", m.id},
+              {"name", m.name},
+              {"title", m.title},
+              {"description", m.description},
+              {"source", m.source},
+              {"score", m.score},
+              {"verified", m.verified},
+              {"tools", std::move(tools)}};
+    if (!m.flags.empty()) j["flags"] = m.flags;
+    servers.push_back(std::move(j));
+  }
+  return Json{{"servers", std::move(servers)}, {"catalogVersion", answer.catalog_version}};
+}
+
 }  // namespace onemcp::registry

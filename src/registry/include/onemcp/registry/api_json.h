@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "onemcp/registry/records.h"
+#include "onemcp/registry/registry_search.h"
 
 namespace onemcp::registry {
 
@@ -14,5 +15,9 @@ inline constexpr const char* kMetaKey = "io.onemcp/registry";
 
 nlohmann::ordered_json serverEntryJson(const ServerRecord& server);
 nlohmann::ordered_json serverPageJson(const ServerPage& page);
+// A search answer as POST /v0/search returns it:
+// {"servers": [{"id","name","title","description","source","score","verified","tools"}],
+// "catalogVersion"}.
+nlohmann::ordered_json searchAnswerJson(const RegistryAnswer& answer);
 
 }  // namespace onemcp::registry
