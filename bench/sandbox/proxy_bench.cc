@@ -2,6 +2,7 @@
 // host process on stdio) measured with our own ClientSession, direct and through each
 // MCP proxy in front of the same server: `onemcp proxy --no-sandbox` over stdio and over
 // streamable HTTP, mcp-hub (HTTP+SSE) and mcp-proxy (streamable HTTP and SSE) from npm.
+// `direct-http` is server-everything's own streamable HTTP mode: the HTTP floor.
 // Per path: p50/p99 of --calls sequential calls after --warmup, and calls/s with
 // --clients concurrent sessions. A peer that cannot start is reported unavailable;
 // any error on the direct or OneMCP paths makes the program exit non-zero.
@@ -48,8 +49,8 @@ struct Settings {
   int warmup = 200;
   int clients = 16;
   int client_calls = 500;  // per client in the concurrent run
-  std::vector<std::string> paths = {"direct",  "onemcp-stdio", "onemcp-http",
-                                    "mcp-hub", "mcp-proxy",    "mcp-proxy-sse"};
+  std::vector<std::string> paths = {"direct",  "direct-http", "onemcp-stdio", "onemcp-http",
+                                    "mcp-hub", "mcp-proxy",   "mcp-proxy-sse"};
 };
 
 Settings& settings() {
@@ -216,7 +217,8 @@ struct PathDef {
 
 const std::vector<PathDef>& pathDefs() {
   static const std::vector<PathDef> defs = {
-      {"direct", Transport::kStdio, false},     {"onemcp-stdio", Transport::kStdio, false},
+      {"direct", Transport::kStdio, false},     {"direct-http", Transport::kHttp, false},
+      {"onemcp-stdio", Transport::kStdio, false},
       {"onemcp-http", Transport::kHttp, false}, {"mcp-hub", Transport::kSse, true},
       {"mcp-proxy", Transport::kHttp, true},    {"mcp-proxy-sse", Transport::kSse, true},
   };
@@ -240,7 +242,12 @@ Result<Front> startFront(const std::string& path) {
   const std::string port = std::to_string(freePort());
   const std::string host = "http://127.0.0.1:" + port;
   Result<std::unique_ptr<Child>> child = fail(ErrorCode::kInvalidInput, "unknown path " + path);
-  if (path == "onemcp-http") {
+  if (path == "direct-http") {  // server-everything's own streamable HTTP: the HTTP floor
+    auto argv = everythingArgv();
+    argv.back() = "streamableHttp";
+    child = Child::spawn(std::move(argv), false, {{"PORT", port}});
+    f.url = host + "/mcp";
+  } else if (path == "onemcp-http") {
     child = Child::spawn({ONEMCP_CLI, "proxy", "--config", (scratch() / "mcp.json").string(),
                           "--no-sandbox", "--http", "0"},
                          false);
