@@ -9,12 +9,11 @@
 //   sandbox_proxy_bench [--calls=N] [--warmup=N] [--clients=N] [--client_calls=N]
 //                       [--paths=direct,onemcp-stdio,...] [benchmark flags]
 #include <arpa/inet.h>
+#include <benchmark/benchmark.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cctype>
@@ -76,8 +75,9 @@ const std::filesystem::path& scratch() {
     auto d = std::filesystem::temp_directory_path() /
              ("onemcp-proxy-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
-    Json servers = {{"everything", {{"command", everythingArgv()[0]},
-                                    {"args", {everythingArgv()[1], everythingArgv()[2]}}}}};
+    Json servers = {
+        {"everything",
+         {{"command", everythingArgv()[0]}, {"args", {everythingArgv()[1], everythingArgv()[2]}}}}};
     std::ofstream(d / "mcp.json") << Json{{"mcpServers", servers}}.dump(2);
     return d;
   }();
@@ -217,17 +217,18 @@ struct PathDef {
 
 const std::vector<PathDef>& pathDefs() {
   static const std::vector<PathDef> defs = {
-      {"direct", Transport::kStdio, false},     {"direct-http", Transport::kHttp, false},
-      {"onemcp-stdio", Transport::kStdio, false},
-      {"onemcp-http", Transport::kHttp, false}, {"mcp-hub", Transport::kSse, true},
-      {"mcp-proxy", Transport::kHttp, true},    {"mcp-proxy-sse", Transport::kSse, true},
+      {"direct", Transport::kStdio, false},       {"direct-http", Transport::kHttp, false},
+      {"onemcp-stdio", Transport::kStdio, false}, {"onemcp-http", Transport::kHttp, false},
+      {"mcp-hub", Transport::kSse, true},         {"mcp-proxy", Transport::kHttp, true},
+      {"mcp-proxy-sse", Transport::kSse, true},
   };
   return defs;
 }
 
 std::vector<std::string> stdioArgv(const std::string& path) {
   if (path == "direct") return everythingArgv();
-  return {ONEMCP_CLI, "--log-level", "warn", "proxy", "--config", (scratch() / "mcp.json").string(),
+  return {ONEMCP_CLI,    "--log-level", "warn",
+          "proxy",       "--config",    (scratch() / "mcp.json").string(),
           "--no-sandbox"};
 }
 
@@ -238,6 +239,13 @@ struct Front {
 };
 
 Result<Front> startFront(const std::string& path) {
+  if (path.starts_with("mcp-")) {  // a peer from tools/node
+    const std::string script = kModules + (path == "mcp-hub" ? "/mcp-hub/dist/cli.js"
+                                                             : "/mcp-proxy/dist/bin/mcp-proxy.mjs");
+    if (!std::filesystem::exists(script)) {
+      return fail(ErrorCode::kNotFound, script + " is not installed (scripts/setup)");
+    }
+  }
   Front f;
   const std::string port = std::to_string(freePort());
   const std::string host = "http://127.0.0.1:" + port;
@@ -254,12 +262,15 @@ Result<Front> startFront(const std::string& path) {
   } else if (path == "mcp-hub") {
     child = Child::spawn({nodeBinary(), kModules + "/mcp-hub/dist/cli.js", "--port", port,
                           "--config", (scratch() / "mcp.json").string()},
-                         false, {{"XDG_STATE_HOME", (scratch() / "state").string()},
-                                 {"XDG_CONFIG_HOME", (scratch() / "config").string()}});
+                         false,
+                         {{"XDG_STATE_HOME", (scratch() / "state").string()},
+                          {"XDG_CONFIG_HOME", (scratch() / "config").string()}});
     f.url = host + "/mcp";
   } else if (path == "mcp-proxy" || path == "mcp-proxy-sse") {
     std::vector<std::string> argv = {nodeBinary(), kModules + "/mcp-proxy/dist/bin/mcp-proxy.mjs",
-                                     "--port", port, "--host", "127.0.0.1", "--"};
+                                     "--port",     port,
+                                     "--host",     "127.0.0.1",
+                                     "--"};
     for (auto& a : everythingArgv()) argv.push_back(a);
     child = Child::spawn(std::move(argv), false);
     f.url = host + (path == "mcp-proxy" ? "/mcp" : "/sse");
@@ -268,7 +279,8 @@ Result<Front> startFront(const std::string& path) {
   f.child = std::move(*child);
   if (path == "onemcp-http") {
     auto line = f.child->waitFor("listening on http://", 60s);
-    if (!line) return fail(ErrorCode::kUnavailable, "onemcp proxy did not listen: " + f.child->tail());
+    if (!line)
+      return fail(ErrorCode::kUnavailable, "onemcp proxy did not listen: " + f.child->tail());
     auto at = line->find("http://");
     f.url = line->substr(at, line->find_first_of(" \t\r", at) - at);
   }
@@ -301,13 +313,14 @@ Result<Client> connect(const PathDef& def, const Front* front) {
   auto tools = c.session->listAllTools();
   if (!tools) return fail(tools.error().wrap("tools/list"));
   for (const auto& t : *tools) {  // "echo", "everything__echo", ...: the shortest match
-    const bool echo = t.name == "echo" || (t.name.size() > 4 && t.name.ends_with("echo") &&
-                                           !std::isalnum(static_cast<unsigned char>(
-                                               t.name[t.name.size() - 5])));
+    const bool echo =
+        t.name == "echo" || (t.name.size() > 4 && t.name.ends_with("echo") &&
+                             !std::isalnum(static_cast<unsigned char>(t.name[t.name.size() - 5])));
     if (echo && (c.tool.empty() || t.name.size() < c.tool.size())) c.tool = t.name;
   }
-  if (c.tool.empty()) return fail(ErrorCode::kNotFound, "no echo tool among " +
-                                                            std::to_string(tools->size()) + " tools");
+  if (c.tool.empty())
+    return fail(ErrorCode::kNotFound,
+                "no echo tool among " + std::to_string(tools->size()) + " tools");
   return c;
 }
 
@@ -357,6 +370,16 @@ bool ready(benchmark::State& state, const PathDef& def, Front** front) {
   return true;
 }
 
+// A path that never answered: a peer is unavailable (and not tried again), ours failed.
+void unreachable(benchmark::State& state, const PathDef& def, const Error& e) {
+  PathState& ps = g_paths[def.name];
+  ps.unavailable = e.toString();
+  ps.front.reset();
+  const std::string why = "unavailable: " + ps.unavailable;
+  if (!def.peer) g_failures.push_back(def.name + ": " + why);
+  state.SkipWithError(why.c_str());
+}
+
 void skip(benchmark::State& state, const PathDef& def, const Error& e) {
   const std::string why = (def.peer ? "error: " : "") + e.toString();
   if (!def.peer) g_failures.push_back(def.name + ": " + why);
@@ -370,7 +393,7 @@ void BM_Echo(benchmark::State& state, const PathDef& def) {
   Front* front = nullptr;
   if (!ready(state, def, &front)) return;
   auto client = connectWhenReady(def, front);
-  if (!client) return skip(state, def, client.error());
+  if (!client) return unreachable(state, def, client.error());
   for (int i = 0; i < settings().warmup; ++i) {
     if (auto r = client->call(i); !r) return skip(state, def, r.error());
   }
@@ -387,7 +410,9 @@ void BM_Echo(benchmark::State& state, const PathDef& def) {
     }
   }
   std::sort(us.begin(), us.end());
-  auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<std::size_t>(q * us.size()))]; };
+  auto at = [&](double q) {
+    return us[std::min(us.size() - 1, static_cast<std::size_t>(q * us.size()))];
+  };
   state.counters["p50_us"] = at(0.50);
   state.counters["p99_us"] = at(0.99);
   state.counters["calls"] = static_cast<double>(us.size());
@@ -405,7 +430,7 @@ void BM_Concurrent(benchmark::State& state, const PathDef& def) {
   std::vector<Client> clients;
   for (int k = 0; k < n; ++k) {
     auto c = connectWhenReady(def, front);
-    if (!c) return skip(state, def, c.error());
+    if (!c) return k == 0 ? unreachable(state, def, c.error()) : skip(state, def, c.error());
     for (int i = 0; i < 10; ++i) {
       if (auto r = c->call(i); !r) return skip(state, def, r.error());
     }
@@ -463,7 +488,8 @@ bool parseFlags(int& argc, char** argv) {
       settings().paths.clear();
       std::stringstream ss(*v5);
       for (std::string p; std::getline(ss, p, ',');) {
-        if (std::none_of(pathDefs().begin(), pathDefs().end(), [&](auto& d) { return d.name == p; })) {
+        if (std::none_of(pathDefs().begin(), pathDefs().end(),
+                         [&](auto& d) { return d.name == p; })) {
           std::fprintf(stderr, "unknown path %s\n", p.c_str());
           return false;
         }
