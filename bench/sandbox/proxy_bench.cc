@@ -3,6 +3,8 @@
 // MCP proxy in front of the same server: `onemcp proxy --no-sandbox` over stdio and over
 // streamable HTTP, mcp-hub (HTTP+SSE) and mcp-proxy (streamable HTTP and SSE) from npm.
 // `direct-http` is server-everything's own streamable HTTP mode: the HTTP floor.
+// `onemcp-inproc` is an McpProxy in this process behind an in-memory transport: the
+// proxy's own cost without the extra process hop that `onemcp proxy` over stdio adds.
 // Per path: p50/p99 of --calls sequential calls after --warmup, and calls/s with
 // --clients concurrent sessions. A peer that cannot start is reported unavailable;
 // any error on the direct or OneMCP paths makes the program exit non-zero.
@@ -30,11 +32,15 @@
 #include <thread>
 #include <vector>
 
+#include "onemcp/common/clock.h"
 #include "onemcp/common/process.h"
 #include "onemcp/mcp/client.h"
 #include "onemcp/mcp/legacy_sse_client.h"
+#include "onemcp/mcp/memory_transport.h"
 #include "onemcp/mcp/stdio_transport.h"
 #include "onemcp/mcp/streamable_http_client.h"
+#include "onemcp/sandbox/proxy.h"
+#include "onemcp/sandbox/proxy_launchers.h"
 
 namespace onemcp::bench {
 namespace {
@@ -48,8 +54,9 @@ struct Settings {
   int warmup = 200;
   int clients = 16;
   int client_calls = 500;  // per client in the concurrent run
-  std::vector<std::string> paths = {"direct",  "direct-http", "onemcp-stdio", "onemcp-http",
-                                    "mcp-hub", "mcp-proxy",   "mcp-proxy-sse"};
+  std::vector<std::string> paths = {"direct",      "direct-http",   "onemcp-stdio",
+                                    "onemcp-http", "onemcp-inproc", "mcp-hub",
+                                    "mcp-proxy",   "mcp-proxy-sse"};
 };
 
 Settings& settings() {
@@ -206,7 +213,8 @@ struct Client {
   }
 };
 
-enum class Transport { kStdio, kHttp, kSse };
+// kMemory: the client and an McpProxy in this process (no process hop to the proxy).
+enum class Transport { kStdio, kHttp, kSse, kMemory };
 
 // One way to reach server-everything: what to spawn and how to connect.
 struct PathDef {
@@ -217,10 +225,10 @@ struct PathDef {
 
 const std::vector<PathDef>& pathDefs() {
   static const std::vector<PathDef> defs = {
-      {"direct", Transport::kStdio, false},       {"direct-http", Transport::kHttp, false},
-      {"onemcp-stdio", Transport::kStdio, false}, {"onemcp-http", Transport::kHttp, false},
-      {"mcp-hub", Transport::kSse, true},         {"mcp-proxy", Transport::kHttp, true},
-      {"mcp-proxy-sse", Transport::kSse, true},
+      {"direct", Transport::kStdio, false},         {"direct-http", Transport::kHttp, false},
+      {"onemcp-stdio", Transport::kStdio, false},   {"onemcp-http", Transport::kHttp, false},
+      {"onemcp-inproc", Transport::kMemory, false}, {"mcp-hub", Transport::kSse, true},
+      {"mcp-proxy", Transport::kHttp, true},        {"mcp-proxy-sse", Transport::kSse, true},
   };
   return defs;
 }
@@ -236,6 +244,8 @@ std::vector<std::string> stdioArgv(const std::string& path) {
 struct Front {
   std::unique_ptr<Child> child;
   std::string url;
+  std::unique_ptr<SystemClock> clock;  // onemcp-inproc: the proxy in this process
+  std::unique_ptr<sandbox::McpProxy> proxy;
 };
 
 Result<Front> startFront(const std::string& path) {
@@ -247,6 +257,17 @@ Result<Front> startFront(const std::string& path) {
     }
   }
   Front f;
+  if (path == "onemcp-inproc") {
+    f.clock = std::make_unique<SystemClock>();
+    f.proxy = std::make_unique<sandbox::McpProxy>(sandbox::ProxyOptions{}, *f.clock);
+    sandbox::BackendOptions options;
+    options.name = "everything";
+    ProcessSpec spec;
+    spec.argv = everythingArgv();
+    auto up = f.proxy->attach(std::move(options), std::make_unique<sandbox::ProcessLauncher>(spec));
+    if (!up) return fail(up.error());
+    return f;
+  }
   const std::string port = std::to_string(freePort());
   const std::string host = "http://127.0.0.1:" + port;
   Result<std::unique_ptr<Child>> child = fail(ErrorCode::kInvalidInput, "unknown path " + path);
@@ -295,6 +316,10 @@ Result<Client> connect(const PathDef& def, const Front* front) {
     if (!child) return fail(child.error());
     c.child = std::move(*child);
     transport = c.child->stdioTransport();
+  } else if (def.transport == Transport::kMemory) {
+    auto [client_end, proxy_end] = mcp::makeMemoryTransportPair();
+    if (auto served = front->proxy->serve(proxy_end); !served) return fail(served.error());
+    transport = client_end;
   } else if (def.transport == Transport::kHttp) {
     mcp::StreamableHttpClientOptions options;
     options.url = front->url;
@@ -329,11 +354,11 @@ Result<Client> connect(const PathDef& def, const Front* front) {
 Result<Client> connectWhenReady(const PathDef& def, Front* front) {
   const auto deadline = Clock::now() + 60s;
   Result<Client> c = connect(def, front);
-  while (!c && front && front->child->running() && Clock::now() < deadline) {
+  while (!c && front && front->child && front->child->running() && Clock::now() < deadline) {
     std::this_thread::sleep_for(200ms);
     c = connect(def, front);
   }
-  if (!c && front) {
+  if (!c && front && front->child) {
     Error e = c.error();
     e.message += " (" + front->url + " printed: " + front->child->tail() + ")";
     return fail(e);
