@@ -160,12 +160,13 @@ class Child {
   Child(std::unique_ptr<Process> proc, bool stdio) : proc_(std::move(proc)), stdio_(stdio) {
     std::vector<int> fds = {proc_->stderrFd()};
     if (!stdio_) fds.push_back(proc_->stdoutFd());
-    drain_ = std::jthread([this, fds](std::stop_token stop) { drainLoop(stop, fds); });
+    drain_ = std::jthread([this, fds](const std::stop_token& stop) { drainLoop(stop, fds); });
   }
   void drainLoop(const std::stop_token& stop, std::vector<int> fds) {
     char buf[4096];
     while (!stop.stop_requested() && !fds.empty()) {
       std::vector<pollfd> pfds;
+      pfds.reserve(fds.size());
       for (int fd : fds) pfds.push_back({fd, POLLIN, 0});
       if (::poll(pfds.data(), pfds.size(), 100) <= 0) continue;
       for (std::size_t i = pfds.size(); i-- > 0;) {
@@ -436,7 +437,8 @@ void BM_Echo(benchmark::State& state, const PathDef& def) {
   }
   std::sort(us.begin(), us.end());
   auto at = [&](double q) {
-    return us[std::min(us.size() - 1, static_cast<std::size_t>(q * us.size()))];
+    return us[std::min(us.size() - 1,
+                       static_cast<std::size_t>(q * static_cast<double>(us.size())))];
   };
   state.counters["p50_us"] = at(0.50);
   state.counters["p99_us"] = at(0.99);
@@ -466,6 +468,7 @@ void BM_Concurrent(benchmark::State& state, const PathDef& def) {
   for (auto _ : state) {
     std::latch go(n + 1);
     std::vector<std::jthread> threads;
+    threads.reserve(clients.size());
     for (auto& c : clients) {
       threads.emplace_back([&go, &c, &mu, &error] {
         go.arrive_and_wait();
