@@ -10,6 +10,7 @@ void addClientCommands(CLI::App&, CommandRegistry&);
 void addRegistryCommands(CLI::App&, CommandRegistry&);
 void addDiscoveryCommands(CLI::App&, CommandRegistry&);
 void addProxyCommands(CLI::App&, CommandRegistry&);
+void addDaemonCommands(CLI::App&, CommandRegistry&);
 
 std::vector<AddCommands> allCommands() {
   return {
@@ -20,6 +21,7 @@ std::vector<AddCommands> allCommands() {
       addRegistryCommands,
       addDiscoveryCommands,
       addProxyCommands,
+      addDaemonCommands,
   };
 }
 

@@ -197,6 +197,7 @@ int runProxy(const ProxyArgs& a) {
       options.name = s.name;
       options.prefix = s.prefix;
       if (s.timeout) options.call_timeout = *s.timeout;
+      if (s.max_output_bytes) options.max_output_bytes = *s.max_output_bytes;
       up = proxy.attach(std::move(options), std::move(*launcher));
     }
     if (!up) {

@@ -57,6 +57,22 @@ bool isAllowedHost(std::string_view host_header, const std::vector<std::string>&
   return false;
 }
 
+bool bearerTokenMatches(std::string_view authorization, std::string_view token) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (authorization.size() < kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    const char c = authorization[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) != kScheme[i]) return false;
+  }
+  const std::string_view given = authorization.substr(kScheme.size());
+  if (given.size() != token.size() || token.empty()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    diff |= static_cast<unsigned char>(given[i] ^ token[i]);
+  }
+  return diff == 0;
+}
+
 bool isAllowedOrigin(std::string_view origin, const std::vector<std::string>& allowed) {
   std::string o = lowerAscii(origin);
   while (!o.empty() && o.back() == '/') o.pop_back();

@@ -491,6 +491,13 @@ std::optional<Response> StreamableHttpServer::Impl::checkHeaders(const Request& 
   if (auto origin = request.headers.get("Origin"); origin && !sh::isAllowedOrigin(*origin, options.allowed_origins)) {
     return jsonRpcError(403, ErrorCode::kForbidden, "Origin not allowed");
   }
+  if (!options.bearer_token.empty()) {
+    auto auth = request.headers.get("Authorization");
+    if (!auth || !sh::bearerTokenMatches(*auth, options.bearer_token)) {
+      return jsonRpcError(401, ErrorCode::kUnauthorized,
+                          auth ? "Unauthorized: wrong bearer token" : "Unauthorized: a bearer token is required");
+    }
+  }
   if (auto v = request.headers.get(kVersionHeader)) {
     bool known = false;
     for (const auto& s : options.protocol_versions) known = known || s == *v;

@@ -11,8 +11,10 @@
 namespace onemcp::sandbox {
 namespace {
 
-// Prompts get their names from the same table as tools, under a key of their own.
+// Prompts get their names from the same table as tools, under a key of their own; so do
+// local tools.
 std::string promptOwner(const std::string& backend) { return backend + "\x1fprompt"; }
+constexpr const char* kLocalOwner = "\x1flocal";
 
 std::string_view listChangedOf(ListKind kind) {
   switch (kind) {
@@ -162,6 +164,11 @@ Result<void> McpProxy::rebuild(const Backend* origin, ListKind kind) {
     before = catalog_;
   }
   auto next = std::make_shared<ProxyCatalog>();
+  for (const auto& [def, handler] : local_) {
+    const std::string name = def.value("name", "");
+    next->tools.emplace(name, ProxyRoute{nullptr, name, handler});
+    next->tool_list.push_back(ProxyToolEntry{name, def, true});
+  }
   for (const auto& e : entries) {
     const auto& b = e->backend;
     const BackendLists lists = b->lists();
@@ -178,8 +185,8 @@ Result<void> McpProxy::rebuild(const Backend* origin, ListKind kind) {
       }
       Json def = tool;
       def["name"] = *exposed;
-      next->tools.emplace(*exposed, ProxyRoute{b, original});
-      next->tool_list.emplace_back(*exposed, std::move(def));
+      next->tools.emplace(*exposed, ProxyRoute{b, original, nullptr});
+      next->tool_list.push_back(ProxyToolEntry{*exposed, std::move(def), false});
       mine.insert(*exposed);
     }
     for (const auto& prompt : lists.prompts) {
@@ -191,7 +198,7 @@ Result<void> McpProxy::rebuild(const Backend* origin, ListKind kind) {
       }
       Json def = prompt;
       def["name"] = *exposed;
-      next->prompts.emplace(*exposed, ProxyRoute{b, original});
+      next->prompts.emplace(*exposed, ProxyRoute{b, original, nullptr});
       next->prompt_list.push_back(std::move(def));
     }
     for (const auto& resource : lists.resources) {
@@ -228,9 +235,9 @@ std::vector<std::shared_ptr<ProxySession>> McpProxy::liveSessions() {
 std::size_t McpProxy::fingerprint(const ProxySession& session, const ProxyCatalog& cat) const {
   std::size_t h = 0;
   const auto view = session.view();
-  for (const auto& [name, def] : cat.tool_list) {
-    if (view && !view->contains(name)) continue;
-    h = h * 1000003u ^ std::hash<std::string>{}(def.dump());
+  for (const auto& entry : cat.tool_list) {
+    if (!entry.local && view && !view->contains(entry.name)) continue;
+    h = h * 1000003u ^ std::hash<std::string>{}(entry.definition.dump());
   }
   return h;
 }
@@ -283,6 +290,7 @@ Result<std::shared_ptr<ProxySession>> McpProxy::serve(std::shared_ptr<mcp::Trans
     id = "s" + std::to_string(next_session_++);
   }
   auto session = std::make_shared<ProxySession>(*this, id, std::move(transport));
+  session->view_ = options_.initial_view;
   {
     std::lock_guard lock(sessions_mu_);
     sessions_[id] = session;
@@ -323,9 +331,10 @@ Result<void> McpProxy::setView(const std::string& session_id,
 std::vector<ExposedTool> McpProxy::tools() const {
   auto cat = catalog();
   std::vector<ExposedTool> out;
-  for (const auto& [name, def] : cat->tool_list) {
-    const auto& route = cat->tools.at(name);
-    out.push_back(ExposedTool{name, route.backend->name(), route.original, def});
+  for (const auto& entry : cat->tool_list) {
+    const auto& route = cat->tools.at(entry.name);
+    out.push_back(ExposedTool{entry.name, route.backend ? route.backend->name() : std::string(),
+                              route.original, entry.definition});
   }
   return out;
 }
@@ -342,6 +351,27 @@ std::vector<BackendStatus> McpProxy::backends() const {
 }
 
 std::size_t McpProxy::sessionCount() { return liveSessions().size(); }
+
+std::shared_ptr<ProxySession> McpProxy::session(const std::string& id) {
+  std::lock_guard lock(sessions_mu_);
+  auto it = sessions_.find(id);
+  return it != sessions_.end() && !it->second->closed() ? it->second : nullptr;
+}
+
+Result<void> McpProxy::addLocalTool(mcp::Tool tool, LocalToolHandler handler) {
+  if (!isExposableName(tool.name)) {
+    return fail(ErrorCode::kInvalidInput, "'" + tool.name + "' is not a valid exposed tool name");
+  }
+  {
+    std::lock_guard lock(rebuild_mu_);
+    auto name = names_.assign(kLocalOwner, "", tool.name);
+    if (!name || *name != tool.name) {
+      return fail(ErrorCode::kInvalidInput, "the tool name '" + tool.name + "' is already taken");
+    }
+    local_.emplace_back(Json(tool), std::make_shared<const LocalToolHandler>(std::move(handler)));
+  }
+  return rebuild(nullptr, ListKind::kTools);
+}
 
 Result<Json> McpProxy::forward(ProxySession& session, const std::shared_ptr<Backend>& backend,
                                std::string method, Json params, mcp::RequestScope& scope) {

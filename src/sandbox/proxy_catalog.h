@@ -18,13 +18,20 @@
 namespace onemcp::sandbox {
 
 struct ProxyRoute {
-  std::shared_ptr<Backend> backend;
+  std::shared_ptr<Backend> backend;  // null for a local tool
   std::string original;
+  std::shared_ptr<const LocalToolHandler> local;  // set for a local tool
+};
+
+struct ProxyToolEntry {
+  std::string name;  // exposed
+  Json definition;   // with the exposed name
+  bool local = false;
 };
 
 struct ProxyCatalog {
   std::map<std::string, ProxyRoute, std::less<>> tools;  // exposed name -> owner
-  std::vector<std::pair<std::string, Json>> tool_list;   // exposed definitions, attach order
+  std::vector<ProxyToolEntry> tool_list;  // local tools first, then backends in attach order
   std::map<std::string, std::set<std::string>> tools_of;  // backend -> its exposed tools
   std::map<std::string, ProxyRoute, std::less<>> prompts;
   std::vector<Json> prompt_list;

@@ -68,6 +68,12 @@ Result<void> readOneMcpKeys(const json& entry, ProxyServerConfig& s) {
     }
     s.timeout = std::chrono::milliseconds(t->get<long long>());
   }
+  if (auto m = entry.find("maxOutputBytes"); m != entry.end()) {
+    if (!m->is_number_integer() || m->get<long long>() <= 0) {
+      return fail(bad(s.name, "'maxOutputBytes' must be a positive integer"));
+    }
+    s.max_output_bytes = m->get<std::size_t>();
+  }
   if (auto b = entry.find("sandbox"); b != entry.end()) {
     if (!b->is_boolean()) return fail(bad(s.name, "'sandbox' must be true or false"));
     s.sandbox = b->get<bool>();

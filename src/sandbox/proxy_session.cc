@@ -185,8 +185,8 @@ Result<Json> ProxySession::listTools() const {
   auto cat = proxy_.catalog();
   const auto view = this->view();
   Json tools = Json::array();
-  for (const auto& [name, def] : cat->tool_list) {
-    if (!view || view->contains(name)) tools.push_back(def);
+  for (const auto& entry : cat->tool_list) {
+    if (entry.local || !view || view->contains(entry.name)) tools.push_back(entry.definition);
   }
   return Json{{"tools", std::move(tools)}};
 }
@@ -196,10 +196,13 @@ Result<Json> ProxySession::callTool(const Json& params, mcp::RequestScope& scope
   if (!name) return fail(name.error());
   auto cat = proxy_.catalog();
   auto it = cat->tools.find(*name);
-  if (it == cat->tools.end() || !sees(*name)) {
+  if (it == cat->tools.end() || (!it->second.local && !sees(*name))) {
     return fail(ErrorCode::kInvalidParams, "unknown tool '" + *name + "'");
   }
   const ProxyRoute& route = it->second;
+  if (route.local) {
+    return (*route.local)(*this, params.value("arguments", Json::object()), scope);
+  }
   Json forwarded = params;
   forwarded["name"] = route.original;
   const auto started = proxy_.clock_.now();

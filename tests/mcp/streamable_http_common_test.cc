@@ -46,6 +46,16 @@ TEST(OriginCheckTest, RejectsForeignNullAndOddOrigins) {
   EXPECT_FALSE(isAllowedOrigin("http://localhost.evil.com", {}));
 }
 
+TEST(BearerTokenTest, MatchesOnlyTheExactTokenUnderTheBearerScheme) {
+  EXPECT_TRUE(bearerTokenMatches("Bearer abc123", "abc123"));
+  EXPECT_TRUE(bearerTokenMatches("bearer abc123", "abc123"));
+  EXPECT_FALSE(bearerTokenMatches("Bearer abc12", "abc123"));
+  EXPECT_FALSE(bearerTokenMatches("Bearer abc1234", "abc123"));
+  EXPECT_FALSE(bearerTokenMatches("Basic abc123", "abc123"));
+  EXPECT_FALSE(bearerTokenMatches("abc123", "abc123"));
+  EXPECT_FALSE(bearerTokenMatches("Bearer ", ""));
+}
+
 TEST(OriginCheckTest, ConfiguredOriginsAreExact) {
   std::vector<std::string> allowed = {"vscode-webview://abc", "http://localhost:3000"};
   EXPECT_TRUE(isAllowedOrigin("vscode-webview://abc", allowed));

@@ -202,6 +202,32 @@ TEST_F(StreamableHttpServerTest, MalformedJsonGets400WithParseError) {
   EXPECT_EQ(json::parse(r->body)["error"]["code"], -32700);
 }
 
+TEST_F(StreamableHttpServerTest, ConfiguredBearerTokenIsRequired) {
+  StreamableHttpServerOptions o;
+  o.bearer_token = "s3cret-token";
+  start(o);
+  auto none = client_.send(post(initBody()));
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  auto wrong = post(initBody());
+  wrong.headers.set("Authorization", "Bearer s3cret-tokeN");
+  auto r1 = client_.send(wrong);
+  ASSERT_TRUE(r1);
+  EXPECT_EQ(r1->status, 401);
+  auto foreign = post(initBody());
+  foreign.headers.set("Authorization", "Bearer s3cret-token");
+  foreign.headers.set("Origin", "http://evil.example.com");
+  auto r2 = client_.send(foreign);
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status, 403);  // a right token does not excuse a foreign origin
+  auto right = post(initBody());
+  right.headers.set("Authorization", "bearer s3cret-token");
+  auto r3 = client_.send(right);
+  ASSERT_TRUE(r3);
+  EXPECT_EQ(r3->status, 200);
+  EXPECT_EQ(server_->sessionCount(), 1u);
+}
+
 TEST_F(StreamableHttpServerTest, OversizedBodyGets413) {
   StreamableHttpServerOptions o;
   o.max_body_bytes = 1024;

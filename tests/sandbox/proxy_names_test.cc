@@ -90,13 +90,14 @@ TEST(ProxyConfigTest, ReadsMcpServersAndVsCodeServers) {
   auto b = parseProxyConfig(R"({
       // VS Code allows comments
       "servers": {"mem": {"type": "stdio", "command": "node", "env": {"PORT": 8080},
-                          "prefix": "", "timeoutMs": 5000, "sandbox": false},
+                          "prefix": "", "timeoutMs": 5000, "maxOutputBytes": 1024, "sandbox": false},
                   "old": {"type": "sse", "url": "http://127.0.0.1:1/sse"}}})",
                             testVars);
   ASSERT_TRUE(b) << b.error().toString();
   EXPECT_EQ(b->servers.at(0).env.at("PORT"), "8080");
   EXPECT_EQ(*b->servers.at(0).prefix, "");
   EXPECT_EQ(b->servers.at(0).timeout->count(), 5000);
+  EXPECT_EQ(*b->servers.at(0).max_output_bytes, 1024U);
   EXPECT_EQ(*b->servers.at(0).sandbox, false);
   EXPECT_EQ(b->servers.at(1).kind, ProxyServerConfig::Kind::kSse);
 }

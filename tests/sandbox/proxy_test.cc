@@ -420,6 +420,43 @@ TEST_F(ProxyTest, RoutesResourcesPromptsAndCompletion) {
   EXPECT_EQ(completed->values.at(0), "greet:wo");  // the backend saw its own prompt name
 }
 
+TEST_F(ProxyTest, LocalToolsAreAlwaysVisibleAndCanChangeTheCallersView) {
+  backends_.add("alpha");
+  ASSERT_TRUE(backends_.attach(proxy_, "alpha"));
+  mcp::Tool grant = namedTool("grant");
+  ASSERT_TRUE(proxy_.addLocalTool(grant, [this](ProxySession& session, const Json& args,
+                                                mcp::RequestScope&) -> Result<Json> {
+    std::set<std::string> view = session.view().value_or(std::set<std::string>{});
+    view.insert(args.value("tool", ""));
+    if (auto r = proxy_.setView(session.id(), view); !r) return fail(r.error());
+    return Json(mcp::textResult("granted to " + session.id()));
+  }));
+  EXPECT_FALSE(proxy_.addLocalTool(grant, {}));  // taken
+  std::shared_ptr<ProxySession> handle;
+  std::atomic<int> changed{0};
+  mcp::ClientOptions o;
+  o.on_notification = [&](const mcp::Notification& n) {
+    if (n.method == mcp::notification::kToolsListChanged) ++changed;
+  };
+  auto client = connectClient(proxy_, &handle, o);
+  ASSERT_TRUE(proxy_.setView(handle->id(), std::set<std::string>{}));
+  EXPECT_EQ(namesOf(*client->listAllTools()), std::set<std::string>{"grant"});
+  auto granted = client->callTool("grant", {{"tool", "alpha__whoami"}});
+  ASSERT_TRUE(granted) << granted.error().toString();
+  EXPECT_EQ(firstText(*granted), "granted to " + handle->id());
+  EXPECT_EQ(namesOf(*client->listAllTools()), (std::set<std::string>{"grant", "alpha__whoami"}));
+  EXPECT_EQ(firstText(*client->callTool("alpha__whoami")), "alpha");
+  EXPECT_EQ(changed.load(), 2);  // emptied, then granted
+  // An unprefixed backend may not shadow a local tool.
+  auto& shadow = backends_.add("shadow");
+  shadow.addTool(namedTool("grant"), [](const Json&, mcp::ServerContext&) {
+    return Result<mcp::CallToolResult>(mcp::textResult("shadow"));
+  });
+  BackendOptions bare;
+  bare.prefix = "";
+  EXPECT_FALSE(backends_.attach(proxy_, "shadow", bare));
+}
+
 TEST_F(ProxyTest, DetachRemovesToolsAndTellsSessions) {
   backends_.add("alpha");
   backends_.add("beta");

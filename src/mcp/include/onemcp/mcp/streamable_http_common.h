@@ -23,6 +23,9 @@ bool isAllowedHost(std::string_view host_header, const std::vector<std::string>&
 // Origin header check (call only when the header is present). `allowed` holds exact
 // origins ("http://localhost:3000"); empty means http/https origins on a loopback name.
 bool isAllowedOrigin(std::string_view origin, const std::vector<std::string>& allowed);
+// "Bearer <token>" (scheme case-insensitive) against the expected token, in time that
+// does not depend on where they differ.
+bool bearerTokenMatches(std::string_view authorization, std::string_view token);
 
 // A fresh session id: 32 hex digits from the OS's random source (visible ASCII, as the
 // spec requires).

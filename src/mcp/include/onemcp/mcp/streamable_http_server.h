@@ -30,6 +30,9 @@ struct StreamableHttpServerOptions {
   // host is one of the localhost names. Anything else gets 403.
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> allowed_origins;
+  // When set, every request must carry "Authorization: Bearer <token>" (401 otherwise;
+  // checked after Host/Origin, compared in constant time).
+  std::string bearer_token;
   // MCP-Protocol-Version values accepted (400 otherwise). A request without the header
   // is taken as 2025-03-26, as the spec says.
   std::vector<std::string> protocol_versions = {"2024-11-05", "2025-03-26", "2025-06-18",

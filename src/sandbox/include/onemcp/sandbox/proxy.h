@@ -40,14 +40,27 @@ struct CallRecord {
   std::chrono::microseconds duration{0};
 };
 
+class ProxySession;
+
+// A tool the proxy answers itself (the orchestrator's meta-tools). It runs on a worker
+// thread with the calling session (to change its view, or ask its client through
+// `scope`) and returns the tools/call result as JSON.
+using LocalToolHandler =
+    std::function<Result<Json>(ProxySession& session, const Json& arguments, mcp::RequestScope& scope)>;
+
 struct ProxyOptions {
   mcp::Implementation info{"onemcp-proxy", "0.1.0", std::nullopt};
   std::optional<std::string> instructions;
-  std::size_t worker_threads = 16;  // shared by every client session and backend
+  // Shared by every client session and backend. A call holds a thread until its backend
+  // answers or times out, so this many slow calls at once delay the rest.
+  std::size_t worker_threads = 64;
   mcp::ParseLimits limits;
   // Requests relayed to a client (sampling, elicitation, roots) give up after this.
   std::chrono::milliseconds client_request_timeout{std::chrono::minutes(5)};
   std::function<void(const CallRecord&)> on_call;  // on the calling thread; must be quick
+  // The view a new session starts with (nullopt: every tool). Local tools are always
+  // visible, whatever the view.
+  std::optional<std::set<std::string>> initial_view;
 };
 
 struct ExposedTool {
@@ -121,6 +134,9 @@ class McpProxy {
   // the name is taken, the backend does not start, or an unprefixed name would collide.
   Result<void> attach(BackendOptions options, std::unique_ptr<BackendLauncher> launcher);
   Result<void> detach(const std::string& name);
+  // Adds a tool answered by `handler`, exposed under its own name to every session.
+  // Refused when the name is taken or not exposable.
+  Result<void> addLocalTool(mcp::Tool tool, LocalToolHandler handler);
 
   // Serves one client session over `transport` until it closes.
   Result<std::shared_ptr<ProxySession>> serve(std::shared_ptr<mcp::Transport> transport);
@@ -131,6 +147,8 @@ class McpProxy {
   [[nodiscard]] std::vector<ExposedTool> tools() const;
   [[nodiscard]] std::vector<BackendStatus> backends() const;
   [[nodiscard]] std::size_t sessionCount();
+  // The open session with this id, or null.
+  [[nodiscard]] std::shared_ptr<ProxySession> session(const std::string& id);
 
  private:
   friend class ProxySession;
@@ -155,6 +173,7 @@ class McpProxy {
 
   std::mutex rebuild_mu_;  // serialises catalog rebuilds and attach/detach
   NameTable names_;        // guarded by rebuild_mu_
+  std::vector<std::pair<Json, std::shared_ptr<const LocalToolHandler>>> local_;  // rebuild_mu_
   mutable std::mutex catalog_mu_;
   std::shared_ptr<const ProxyCatalog> catalog_;             // guarded by catalog_mu_
   std::vector<std::shared_ptr<Entry>> entries_;             // guarded by catalog_mu_

@@ -34,10 +34,12 @@ struct ProxyServerConfig {
   // always sandboxed.
   std::optional<RunSpec> run_spec;
   // OneMCP's own keys, all optional: "prefix" ("" exposes names as they are),
-  // "timeoutMs" per call, "sandbox" (false: run on the host), "grants" (["PATH[:rw]"]),
+  // "timeoutMs" per call, "maxOutputBytes" per result, "sandbox" (false: run on the
+  // host), "grants" (["PATH[:rw]"]),
   // "network" (the sandboxed server may reach the network).
   std::optional<std::string> prefix;
   std::optional<std::chrono::milliseconds> timeout;
+  std::optional<std::size_t> max_output_bytes;
   std::optional<bool> sandbox;
   std::vector<std::string> grants;
   bool network = false;

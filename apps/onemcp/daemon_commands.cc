@@ -1,0 +1,238 @@
+// `onemcp daemon run|start|stop|status` and `onemcp stdio`: the per-user orchestrator
+// daemon, and the stdio shim that any MCP client can launch ({"command": "onemcp",
+// "args": ["stdio"]}); the shim finds the daemon or starts it, then relays.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "commands.h"
+#include "onemcp/common/log.h"
+#include "onemcp/common/paths.h"
+#include "onemcp/mcp/stdio_transport.h"
+#include "onemcp/orchestrator/catalog_source.h"
+#include "onemcp/orchestrator/daemon.h"
+#include "onemcp/orchestrator/daemon_files.h"
+#include "onemcp/orchestrator/stdio_bridge.h"
+#include "onemcp/registry/catalog_import.h"
+#include "onemcp/search/encoder.h"
+#include "sandbox_env.h"
+
+namespace onemcp::app {
+namespace {
+
+using namespace onemcp::orchestrator;  // NOLINT(google-build-using-namespace)
+using namespace std::chrono_literals;
+
+struct DaemonArgs {
+  int port = 0;
+  std::string catalog;
+  std::string consent = "verified";
+  std::size_t max_tools = 64;
+};
+
+DaemonPaths daemonPaths() { return DaemonPaths::from(Paths::resolve(processEnv())); }
+
+int fail1(const Error& e) {
+  std::fprintf(stderr, "onemcp: %s\n", e.toString().c_str());
+  return 1;
+}
+
+bool processAlive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+// The endpoint of a live daemon: its file is there, its pid lives and it holds the lock.
+Result<DaemonEndpoint> liveDaemon(const DaemonPaths& paths) {
+  auto endpoint = readEndpointFile(paths.endpoint_file);
+  if (!endpoint) return endpoint;
+  if (!processAlive(endpoint->pid)) return fail(ErrorCode::kNotFound, "the daemon's process is gone");
+  if (auto lock = LockFile::acquire(paths.lock_file); lock) {
+    return fail(ErrorCode::kNotFound, "no daemon holds the lock");  // stale file
+  }
+  return endpoint;
+}
+
+Result<std::unique_ptr<CatalogToolSource>> openSource(const DaemonArgs& a, Sandbox& sb, World& world) {
+  std::filesystem::path catalog = a.catalog;
+  if (catalog.empty()) {
+    auto seed = registry::findSeedCatalog(processEnv());
+    if (!seed) return fail(seed.error());
+    catalog = *seed;
+  }
+  auto servers = loadCatalogFile(catalog);
+  if (!servers) return fail(servers.error());
+  std::shared_ptr<const search::Encoder> encoder;
+  const auto model = Paths::resolve(processEnv()).cache_dir / "models" / "default.omv";
+  if (std::filesystem::exists(model)) {
+    auto loaded = search::loadEncoder(model);
+    if (loaded) encoder = std::move(*loaded);
+  }
+  if (!encoder) log::warn("daemon: no encoder model at {}; search is lexical only", model.string());
+  return CatalogToolSource::create(std::move(*servers), encoder, *sb.host,
+                                   [&world] { return world.discoverer(); });
+}
+
+int runDaemon(const DaemonArgs& a) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const DaemonPaths paths = daemonPaths();
+  auto lock = LockFile::acquire(paths.lock_file);
+  if (!lock) return fail1(lock.error());
+  auto consent = parseConsentPolicy(a.consent);
+  if (!consent) return fail1(consent.error());
+  auto sb = openSandbox(true);
+  if (!sb) return fail1(sb.error().wrap("the daemon runs servers in Docker"));
+  World world(false);
+  auto source = openSource(a, *sb, world);
+  if (!source) return fail1(source.error());
+  SystemClock clock;
+  DaemonOptions options;
+  options.port = static_cast<std::uint16_t>(a.port);
+  options.consent = *consent;
+  options.max_session_tools = a.max_tools;
+  Daemon daemon(options, **source, clock);
+  auto token = newToken();
+  if (!token) return fail1(token.error());
+  auto url = daemon.serveHttp(*token);
+  if (!url) return fail1(url.error());
+  if (auto w = writeEndpointFile(paths.endpoint_file, {*url, *token, ::getpid()}); !w) return fail1(w.error());
+  log::info("daemon listening on {} (endpoint file {})", *url, paths.endpoint_file.string());
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log::info("daemon: stopping on signal {}", sig);
+  std::filesystem::remove(paths.endpoint_file);
+  daemon.stopHttp();
+  return 0;
+}
+
+// The `daemon run` flags that carry `a` (the defaults are left out).
+std::vector<std::string> runFlags(const DaemonArgs& a) {
+  std::vector<std::string> out;
+  if (a.port != 0) out.insert(out.end(), {"--port", std::to_string(a.port)});
+  if (!a.catalog.empty()) out.insert(out.end(), {"--catalog", a.catalog});
+  if (a.consent != "verified") out.insert(out.end(), {"--consent", a.consent});
+  if (a.max_tools != 64) out.insert(out.end(), {"--max-tools", std::to_string(a.max_tools)});
+  return out;
+}
+
+// Starts `onemcp daemon run FLAGS` in its own session, its output appended to the log file.
+Result<void> spawnDaemon(const DaemonPaths& paths, const std::vector<std::string>& flags) {
+  std::error_code ec;
+  std::filesystem::create_directories(paths.log_file.parent_path(), ec);
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec) return fail(ErrorCode::kIo, "cannot find this executable: " + ec.message());
+  const pid_t pid = ::fork();
+  if (pid < 0) return fail(ErrorCode::kIo, "fork failed");
+  if (pid == 0) {
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);  // the grandchild is adopted by init
+    const int log = ::open(paths.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) ::dup2(null, 0);
+    if (log >= 0) {
+      ::dup2(log, 1);
+      ::dup2(log, 2);
+    }
+    std::vector<std::string> args = {self, "daemon", "run"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(self.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return {};
+}
+
+Result<DaemonEndpoint> ensureDaemon(std::chrono::seconds wait, const DaemonArgs& a) {
+  const DaemonPaths paths = daemonPaths();
+  if (auto live = liveDaemon(paths)) return live;
+  if (auto spawned = spawnDaemon(paths, runFlags(a)); !spawned) return fail(spawned.error());
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto live = liveDaemon(paths)) return live;
+    std::this_thread::sleep_for(100ms);
+  }
+  return fail(ErrorCode::kTimeout, "the daemon did not start within " + std::to_string(wait.count()) +
+                                       " s; see " + paths.log_file.string());
+}
+
+int daemonStart(const DaemonArgs& a) {
+  auto endpoint = ensureDaemon(120s, a);
+  if (!endpoint) return fail1(endpoint.error());
+  std::printf("daemon running: %s (pid %d)\n", endpoint->url.c_str(), endpoint->pid);
+  return 0;
+}
+
+int daemonStatus() {
+  auto endpoint = liveDaemon(daemonPaths());
+  if (!endpoint) {
+    std::printf("daemon not running (%s)\n", endpoint.error().message.c_str());
+    return 3;
+  }
+  std::printf("daemon running: %s (pid %d)\n", endpoint->url.c_str(), endpoint->pid);
+  return 0;
+}
+
+int daemonStop() {
+  const DaemonPaths paths = daemonPaths();
+  auto endpoint = liveDaemon(paths);
+  if (!endpoint) {
+    std::printf("daemon not running\n");
+    return 0;
+  }
+  ::kill(endpoint->pid, SIGTERM);
+  for (int i = 0; i < 300 && processAlive(endpoint->pid); ++i) std::this_thread::sleep_for(100ms);
+  if (processAlive(endpoint->pid)) return fail1(Error(ErrorCode::kTimeout, "the daemon did not stop"));
+  std::printf("daemon stopped\n");
+  return 0;
+}
+
+int runStdio() {
+  auto endpoint = ensureDaemon(120s, DaemonArgs{});
+  if (!endpoint) return fail1(endpoint.error());
+  auto stdio = mcp::StdioTransport::forThisProcess();
+  if (!stdio) return fail1(stdio.error());
+  if (auto r = bridge(*stdio, *endpoint); !r) return fail1(r.error());
+  return 0;
+}
+
+}  // namespace
+
+void addDaemonCommands(CLI::App& app, CommandRegistry& registry) {
+  auto* daemon = app.add_subcommand("daemon", "The per-user OneMCP daemon");
+  daemon->require_subcommand(1);
+  auto a = std::make_shared<DaemonArgs>();
+  auto addFlags = [a](CLI::App* cmd) {
+    cmd->add_option("--port", a->port, "Port on 127.0.0.1 (0: any free port)")->check(CLI::Range(0, 65535));
+    cmd->add_option("--catalog", a->catalog, "Catalogue JSONL to search (default: the shipped seed)");
+    cmd->add_option("--consent", a->consent, "When new servers may start without asking: ask | verified | never")
+        ->capture_default_str();
+    cmd->add_option("--max-tools", a->max_tools, "Tools per session (least recently used dropped)")
+        ->capture_default_str();
+  };
+  auto* run = daemon->add_subcommand("run", "Run the daemon in the foreground");
+  addFlags(run);
+  run->callback([a, &registry] { registry.setExitCode(runDaemon(*a)); });
+  auto* start = daemon->add_subcommand("start", "Start the daemon (with these flags) unless it runs");
+  addFlags(start);
+  start->callback([a, &registry] { registry.setExitCode(daemonStart(*a)); });
+  daemon->add_subcommand("stop", "Stop the daemon")->callback([&registry] { registry.setExitCode(daemonStop()); });
+  daemon->add_subcommand("status", "Is the daemon running, and where")->callback([&registry] {
+    registry.setExitCode(daemonStatus());
+  });
+  app.add_subcommand("stdio", "Serve OneMCP on stdin/stdout (starts the daemon if needed)")
+      ->callback([&registry] { registry.setExitCode(runStdio()); });
+}
+
+}  // namespace onemcp::app

@@ -1,0 +1,67 @@
+// A ToolSource over a catalogue of servers (the seed the project ships, or any JSONL in
+// its layout): hybrid search over server and tool text to rank offers, and run-spec
+// discovery (launch configurations, server.json packages) to start the chosen one in a
+// hardened container. What starting needs (secrets, settings, network) is read from the
+// entry, so find() stays fast; discovery runs only for the server that starts.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "onemcp/orchestrator/tool_source.h"
+#include "onemcp/sandbox/discovery.h"
+#include "onemcp/sandbox/server_host.h"
+#include "onemcp/search/encoder.h"
+#include "onemcp/search/search_index.h"
+
+namespace onemcp::orchestrator {
+
+struct CatalogServer {
+  std::string id;
+  nlohmann::json server;  // server.json
+  nlohmann::json meta;    // source annotations (launch, category, ...)
+  std::vector<nlohmann::json> tools;
+};
+
+// Reads catalogue lines ({"id", "server", "meta", "tools"}); malformed lines are an error
+// naming the line.
+Result<std::vector<CatalogServer>> loadCatalogFile(const std::filesystem::path& path);
+
+class CatalogToolSource final : public ToolSource {
+ public:
+  // `discoverer` makes a Discoverer when a server must start (it may consult npm).
+  static Result<std::unique_ptr<CatalogToolSource>> create(
+      std::vector<CatalogServer> servers, std::shared_ptr<const search::Encoder> encoder,
+      sandbox::ServerHost& host, std::function<sandbox::Discoverer()> discoverer);
+
+  Result<std::vector<Offer>> find(const std::string& task, std::size_t k) override;
+  Result<std::unique_ptr<sandbox::BackendLauncher>> launcher(const Offer& offer) override;
+  // The run spec discovery gives for a catalogue entry (or why it cannot run here).
+  Result<sandbox::RunSpec> runSpecFor(const CatalogServer& server);
+
+ private:
+  CatalogToolSource(std::vector<CatalogServer> servers, std::shared_ptr<const search::SearchIndex> index,
+                    sandbox::ServerHost& host, std::function<sandbox::Discoverer()> discoverer)
+      : servers_(std::move(servers)), index_(std::move(index)), host_(host),
+        discoverer_(std::move(discoverer)) {}
+
+  std::vector<CatalogServer> servers_;
+  std::shared_ptr<const search::SearchIndex> index_;
+  sandbox::ServerHost& host_;
+  std::function<sandbox::Discoverer()> discoverer_;
+};
+
+// Whether an entry can run locally at all, and what its start would need from the user.
+// Exposed for tests.
+struct Startability {
+  bool runnable = false;  // a launch configuration or a package of a kind we run
+  std::vector<std::string> consent_reasons;
+};
+Startability startability(const CatalogServer& server);
+
+}  // namespace onemcp::orchestrator

@@ -1,0 +1,94 @@
+// The orchestrator daemon: one per user, serving every client session through one
+// McpProxy. Each session starts with only the meta-tools (find_tools, list_running,
+// drop_tools, approve_server); find_tools splits a task, finds servers for each part
+// (running ones first, then the ToolSource), starts what may start, and adds their
+// tools to that session alone, which the client learns through tools/list_changed.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "onemcp/common/clock.h"
+#include "onemcp/common/result.h"
+#include "onemcp/mcp/streamable_http_server.h"
+#include "onemcp/orchestrator/tool_source.h"
+#include "onemcp/sandbox/proxy.h"
+
+namespace onemcp::orchestrator {
+
+using mcp::Json;
+
+// When a server found for a task may start without asking the user.
+enum class ConsentPolicy {
+  kAsk,       // always ask
+  kVerified,  // verified servers that need no network, host path or secret start at once
+  kNever,     // never start new servers; use what already runs
+};
+Result<ConsentPolicy> parseConsentPolicy(std::string_view text);
+
+struct DaemonOptions {
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::vector<std::string> allowed_origins;  // besides loopback web origins
+  std::size_t max_session_tools = 64;        // least recently used dropped first
+  std::size_t offers_per_task = 5;
+  ConsentPolicy consent = ConsentPolicy::kVerified;
+  std::chrono::milliseconds call_timeout{std::chrono::seconds(60)};
+};
+
+class Daemon {
+ public:
+  Daemon(DaemonOptions options, ToolSource& source, const Clock& clock);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Serves streamable HTTP on options.bind:port, requiring `token`; returns the URL.
+  Result<std::string> serveHttp(const std::string& token);
+  void stopHttp();
+  [[nodiscard]] sandbox::McpProxy& proxy() { return *proxy_; }
+
+ private:
+  struct Placement {
+    std::string task;
+    std::vector<std::string> tools;  // now callable in the session
+    std::string server;              // the backend that has them
+    bool started = false;            // started for this task (false: already running)
+    std::optional<Offer> needs_approval;
+    std::string note;
+  };
+
+  Result<Json> findTools(sandbox::ProxySession& session, const Json& args, mcp::RequestScope& scope);
+  Result<Json> listRunning(sandbox::ProxySession& session);
+  Result<Json> dropTools(sandbox::ProxySession& session, const Json& args);
+  Result<Json> approveServer(sandbox::ProxySession& session, const Json& args);
+  Placement place(sandbox::ProxySession& session, const std::string& task, mcp::RequestScope& scope);
+  bool askConsent(sandbox::ProxySession& session, const Offer& offer, mcp::RequestScope& scope);
+  // Starts the offered server unless it runs; its backend name.
+  Result<std::string> ensureRunning(const Offer& offer);
+  std::vector<std::string> toolsOf(const std::string& backend) const;
+  Result<void> grant(sandbox::ProxySession& session, const std::vector<std::string>& tools);
+  void touch(const std::string& session_id, const std::string& tool);
+  void registerMetaTools();
+
+  const DaemonOptions options_;
+  ToolSource& source_;
+  const Clock& clock_;
+  std::unique_ptr<sandbox::McpProxy> proxy_;
+  std::unique_ptr<mcp::StreamableHttpServer> http_;
+
+  std::mutex start_mu_;  // one server start at a time
+  mutable std::mutex mu_;
+  std::map<std::string, std::string> backend_of_;                 // guarded by mu_: server id -> backend
+  std::map<std::string, Offer> pending_;                          // guarded by mu_: awaiting approval
+  std::map<std::string, std::list<std::string>> recent_;          // guarded by mu_: session -> tools, LRU last
+};
+
+}  // namespace onemcp::orchestrator
