@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "onemcp/common/log.h"
 #include "onemcp/common/process.h"
@@ -37,6 +38,26 @@ bool tcpConnects(const std::string& ip, std::uint16_t port, milliseconds timeout
   socklen_t len = sizeof err;
   ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
   return err == 0;
+}
+
+// The last `lines` lines of a container's log that are not JSON-RPC messages: a stdio
+// server's stdout is its protocol traffic, which explains nothing about a crash.
+std::string lastOutput(const std::string& logs, std::size_t lines) {
+  std::vector<std::string> kept;
+  std::size_t start = 0;
+  while (start < logs.size()) {
+    auto end = logs.find('\n', start);
+    if (end == std::string::npos) end = logs.size();
+    std::string line = logs.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line.rfind("{\"jsonrpc\"", 0) == 0) continue;
+    kept.push_back(std::move(line));
+  }
+  if (kept.size() > lines) kept.erase(kept.begin(), kept.end() - static_cast<long>(lines));
+  std::string out;
+  for (const auto& l : kept) out += (out.empty() ? "" : "\n") + l;
+  return out;
 }
 
 }  // namespace
@@ -235,11 +256,10 @@ std::string HostedServer::diagnose() {
     out += "; printed " + std::to_string(stats_->garbage_lines.load()) +
            " non-JSON line(s) on stdout, first: '" + stats_->first_garbage + "'";
   }
-  if (auto logs = docker_.containerLogs(id_, 5); logs && !logs->empty()) {
-    std::string tail = *logs;
+  if (auto logs = docker_.containerLogs(id_, 20); logs && !logs->empty()) {
+    std::string tail = lastOutput(*logs, 5);
     if (tail.size() > 600) tail = tail.substr(tail.size() - 600);
-    while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
-    out += "; last output: " + tail;
+    if (!tail.empty()) out += "; last output: " + tail;
   }
   return out;
 }

@@ -131,6 +131,17 @@ TEST_F(ServerRecoveryTest, ALongRunStartsANewRowOfRestarts) {
   EXPECT_EQ(waits_, (std::vector<milliseconds>{milliseconds(10), milliseconds(10)}));
 }
 
+TEST_F(ServerRecoveryTest, CrashCauseQuotesTheServersWordsNotItsProtocolTraffic) {
+  ON_CALL(docker_, containerLogs(_, _))
+      .WillByDefault(Return(std::string("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n"
+                                        "Error: ENOENT config.json\r\n")));
+  auto s = server({});
+  auto report = s->recover();
+  ASSERT_TRUE(report);
+  EXPECT_THAT(report->cause, HasSubstr("last output: Error: ENOENT config.json"));
+  EXPECT_THAT(report->cause, ::testing::Not(HasSubstr("jsonrpc")));
+}
+
 TEST_F(ServerRecoveryTest, ReportsAnOomKill) {
   ON_CALL(docker_, inspectContainer(_)).WillByDefault(Return(exited(137, true)));
   auto s = server({});
