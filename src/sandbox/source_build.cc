@@ -42,8 +42,8 @@ std::string substitute(const std::string& text, const std::map<std::string, std:
     const bool braced = i + 1 < text.size() && text[i + 1] == '{';
     std::size_t start = i + (braced ? 2 : 1);
     std::size_t end = start;
-    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) != 0 ||
-                                 text[end] == '_')) {
+    while (end < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_')) {
       ++end;
     }
     auto it = args.find(text.substr(start, end - start));
@@ -70,8 +70,18 @@ Result<std::string> readAll(const fs::path& p) {
 // content.
 Result<void> tarFolder(const fs::path& dir, const fs::path& out) {
   ProcessSpec ps;
-  ps.argv = {"tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner",
-             "--exclude=./.git", "-C", dir.string(), "-cf", out.string(), "."};
+  ps.argv = {"tar",
+             "--sort=name",
+             "--mtime=@0",
+             "--owner=0",
+             "--group=0",
+             "--numeric-owner",
+             "--exclude=./.git",
+             "-C",
+             dir.string(),
+             "-cf",
+             out.string(),
+             "."};
   ps.pipe_stdin = false;
   ps.pipe_stdout = false;
   ps.pipe_stderr = false;
@@ -90,9 +100,10 @@ Result<void> tarFolder(const fs::path& dir, const fs::path& out) {
 
 Result<SourceFolder> sourceFolder(const RunSpec& spec) {
   if (spec.install.packages.size() != 1) {
-    return fail(specError(spec, "install.from_source needs exactly one source folder in "
-                                "install.packages, got " +
-                                    std::to_string(spec.install.packages.size())));
+    return fail(specError(spec,
+                          "install.from_source needs exactly one source folder in "
+                          "install.packages, got " +
+                              std::to_string(spec.install.packages.size())));
   }
   const std::string& path = spec.install.packages.front();
   if (path.empty() || path.front() != '/' || path.find("..") != std::string::npos) {
@@ -177,8 +188,8 @@ Result<std::string> ensureContextImage(DockerClient& docker, const RunSpec& spec
   const fs::path context(spec.build_context);
   auto dockerfile = readAll(context / "Dockerfile");
   if (!dockerfile) {
-    return fail(ErrorCode::kInvalidInput, who + ": build context " + context.string() +
-                                              " has no Dockerfile");
+    return fail(ErrorCode::kInvalidInput,
+                who + ": build context " + context.string() + " has no Dockerfile");
   }
   for (const auto& base : dockerfileBaseImages(*dockerfile)) {
     auto have = docker.inspectImage(base);
@@ -192,8 +203,8 @@ Result<std::string> ensureContextImage(DockerClient& docker, const RunSpec& spec
   }
   std::error_code ec;
   fs::create_directories(work_dir, ec);
-  const fs::path tar = work_dir / ("context-" + sanitizeName(spec.name) + "-" +
-                                   std::to_string(::getpid()) + ".tar");
+  const fs::path tar =
+      work_dir / ("context-" + sanitizeName(spec.name) + "-" + std::to_string(::getpid()) + ".tar");
   ONEMCP_TRY(tarFolder(context, tar));
   auto bytes = readAll(tar);
   if (!bytes) {
@@ -209,7 +220,8 @@ Result<std::string> ensureContextImage(DockerClient& docker, const RunSpec& spec
     }
   }
   if (progress) progress("==> building " + spec.image + " from " + context.string());
-  ImageBuild build{spec.image, "Dockerfile",
+  ImageBuild build{spec.image,
+                   "Dockerfile",
                    {{std::string(kLabelManaged), "true"},
                     {std::string(kLabelRole), "built"},
                     {std::string(kLabelServer), spec.name},

@@ -47,9 +47,9 @@ class FixtureServerTest : public DockerTest {
     for (const auto& t : (*list)["tools"]) names.push_back(t.value("name", ""));
     std::sort(names.begin(), names.end());
     EXPECT_EQ(names, tools);
-    auto call = (*probe)->request(
-        "tools/call", {{"name", "echo"}, {"arguments", {{"text", "from the sandbox"}}}},
-        seconds(30));
+    auto call = (*probe)->request("tools/call",
+                                  {{"name", "echo"}, {"arguments", {{"text", "from the sandbox"}}}},
+                                  seconds(30));
     ASSERT_TRUE(call) << call.error().message;
     EXPECT_EQ((*call)["content"][0].value("text", ""), "from the sandbox") << call->dump();
   }

@@ -68,8 +68,8 @@ TEST_F(RestartTest, KilledStdioServerComesBackWithAWorkingSession) {
 }
 
 TEST_F(RestartTest, ServerThatKeepsExitingIsGivenUpOnAtTheCapWithItsCause) {
-  auto server = host_->start(shellSpec("crash-loop", "echo 'cannot open db' >&2; exit 3"),
-                             quickRestarts(2));
+  auto server =
+      host_->start(shellSpec("crash-loop", "echo 'cannot open db' >&2; exit 3"), quickRestarts(2));
   ASSERT_TRUE(server) << server.error().message;
   HostedServer& s = **server;
   for (int i = 1; i <= 2; ++i) {

@@ -13,10 +13,10 @@
 namespace onemcp::sandbox::testing {
 namespace {
 
+using std::chrono::milliseconds;
 using ::testing::_;
 using ::testing::HasSubstr;
 using ::testing::Return;
-using std::chrono::milliseconds;
 
 // An attach stream whose reads end only when it is closed (a server that said nothing).
 class IdleStream final : public AttachStream {
@@ -95,9 +95,9 @@ TEST_F(ServerRecoveryTest, RestartsACrashedStdioServerWithAFreshTransport) {
 TEST_F(ServerRecoveryTest, BackoffDoublesUpToItsCap) {
   auto s = server({5, milliseconds(100), milliseconds(300), std::chrono::minutes(1)});
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(s->recover());
-  EXPECT_EQ(waits_, (std::vector<milliseconds>{milliseconds(100), milliseconds(200),
-                                               milliseconds(300), milliseconds(300),
-                                               milliseconds(300)}));
+  EXPECT_EQ(waits_,
+            (std::vector<milliseconds>{milliseconds(100), milliseconds(200), milliseconds(300),
+                                       milliseconds(300), milliseconds(300)}));
   EXPECT_EQ(s->restartCount(), 5);
 }
 

@@ -90,8 +90,8 @@ TEST(SourceBuildTest, InstallCopiesTheSourceInstallsThenBuilds) {
   EXPECT_LT(install, build);
   bool source_ro = false;
   for (const auto& m : c.mounts) {
-    source_ro = source_ro || (m.target == "/srv/mcp" && m.source == "/home/me/ts-server" &&
-                              m.read_only);
+    source_ro =
+        source_ro || (m.target == "/srv/mcp" && m.source == "/home/me/ts-server" && m.read_only);
   }
   EXPECT_TRUE(source_ro) << "the source is mounted read-only, to be copied from";
   EXPECT_EQ(c.network_mode, "bridge");
