@@ -94,8 +94,10 @@ std::string packageVolumeName(const RunSpec& spec, const std::string& image,
                               std::string_view source_key) {
   std::string key = image + '\0' + std::string(toString(spec.install.kind));
   for (const auto& p : spec.install.packages) key += '\0' + p;
-  if (spec.install.from_source) key += std::string("\0from-source\0") + std::string(source_key);
-  for (const auto& b : spec.install.build_command) key += "\0build\0" + b;
+  // Separators with NULs, as string_views: a const char* would end at the first NUL.
+  using namespace std::string_view_literals;
+  if (spec.install.from_source) (key += "\0from-source\0"sv) += source_key;
+  for (const auto& b : spec.install.build_command) (key += "\0build\0"sv) += b;
   // std::hash is stable for one build; the image tag already pins the runtime, and a
   // different build at worst reinstalls once.
   return "onemcp-pkg-" + sanitizeName(spec.name).substr(0, 40) + "-" +

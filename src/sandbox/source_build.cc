@@ -112,6 +112,13 @@ Result<SourceFolder> sourceFolder(const RunSpec& spec) {
   for (const auto& g : spec.grants) {
     const std::string target = g.container_path.empty() ? g.host_path : g.container_path;
     if (!under(path, target)) continue;
+    if (g.host_path.empty() || g.host_path.front() != '/' ||
+        g.host_path.find("..") != std::string::npos) {
+      return fail(specError(spec, "the grant of source folder '" + path +
+                                      "' must be a clean "
+                                      "absolute host path, got '" +
+                                      g.host_path + "'"));
+    }
     fs::path host = fs::path(g.host_path) / path.substr(std::min(path.size(), target.size() + 1));
     return SourceFolder{g, path, host.lexically_normal()};
   }

@@ -123,6 +123,22 @@ TEST(SourceBuildTest, ChangedSourceGetsANewPackageVolume) {
   EXPECT_NE(packageVolumeName(spec, "img", "aaa"), packageVolumeName(other, "img", "aaa"));
 }
 
+TEST(SourceBuildTest, BuildCommandWordsAreKeptApartInTheVolumeKey) {
+  auto a = typescriptServer();
+  a.install.build_command = {"npm", "run", "build"};
+  auto b = a;
+  b.install.build_command = {"npm", "runbuild"};
+  EXPECT_NE(packageVolumeName(a, "img", "k"), packageVolumeName(b, "img", "k"));
+}
+
+TEST(SourceBuildTest, SourceGrantWithARelativeHostPathIsRefused) {
+  auto spec = typescriptServer();
+  spec.grants = {{"../elsewhere", "/srv/mcp", false}};
+  auto src = sourceFolder(spec);
+  ASSERT_FALSE(src);
+  EXPECT_THAT(src.error().message, HasSubstr("clean absolute host path"));
+}
+
 TEST(SourceBuildTest, FingerprintFollowsTheFilesButNotNodeModules) {
   const fs::path dir = fs::temp_directory_path() / ("onemcp-fp-" + std::to_string(::getpid()));
   fs::create_directories(dir / "node_modules/x");
