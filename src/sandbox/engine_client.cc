@@ -139,6 +139,33 @@ class EngineClient final : public DockerClient {
     return info->id;
   }
 
+  Result<std::string> buildImage(const std::filesystem::path& context_tar,
+                                 const ImageBuild& options, const ProgressFn& progress) override {
+    const std::string target = prefix_ + "/build?t=" + urlEncode(options.tag) +
+                               "&dockerfile=" + urlEncode(options.dockerfile) +
+                               "&rm=1&forcerm=1&labels=" + urlEncode(json(options.labels).dump());
+    HttpRequest req{Method::kPost, target, "", context_tar, "application/x-tar"};
+    auto r = http_.request(req, options_.import_timeout);
+    ONEMCP_TRY(r);
+    const std::string what = "build image " + options.tag;
+    ONEMCP_TRY(expectOk(*r, what));
+    // A stream of JSON objects: {"stream": "Step 1/4 : FROM ..."}, or {"error": ...}.
+    std::istringstream lines(r->body);
+    for (std::string line; std::getline(lines, line);) {
+      auto j = json::parse(line, nullptr, false);
+      if (!j.is_object()) continue;
+      if (j.contains("error")) {
+        return fail(ErrorCode::kDocker, what + ": " + j.value("error", std::string("failed")));
+      }
+      std::string text = str(j, "stream");
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+      if (progress && !text.empty()) progress(text);
+    }
+    auto info = inspectImage(options.tag);
+    ONEMCP_TRY(info);
+    return info->id;
+  }
+
   Result<void> removeImage(const std::string& ref, bool force) override {
     ONEMCP_TRY(call(Method::kDelete, "/images/" + ref + (force ? "?force=1" : ""),
                     "remove image " + ref));
@@ -436,6 +463,7 @@ json createContainerBody(const ContainerConfig& c) {
             {"User", c.user},         {"Labels", c.labels},     {"Tty", false},
             {"AttachStdin", c.attach_stdin}, {"OpenStdin", c.attach_stdin},
             {"StdinOnce", c.attach_stdin},   {"AttachStdout", true}, {"AttachStderr", true}};
+  if (c.cmd.empty()) body.erase("Cmd");  // the image's own CMD
   if (!c.entrypoint.empty()) body["Entrypoint"] = c.entrypoint;
   if (!c.working_dir.empty()) body["WorkingDir"] = c.working_dir;
   if (c.publish_port) {

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <functional>
 
+#include "onemcp/sandbox/source_build.h"
+
 namespace onemcp::sandbox {
 namespace {
 
@@ -56,6 +58,19 @@ std::string hex(std::size_t v) {
   return out;
 }
 
+// One word for sh: single-quoted, with embedded quotes closed and escaped.
+std::string shellQuote(std::string_view word) {
+  std::string out = "'";
+  for (char ch : word) {
+    if (ch == '\'') {
+      out += "'\\''";
+    } else {
+      out.push_back(ch);
+    }
+  }
+  return out + "'";
+}
+
 std::vector<std::string> baseEnv() {
   return {"HOME=/tmp", "npm_config_cache=/tmp/.npm", "npm_config_update_notifier=false",
           "PYTHONDONTWRITEBYTECODE=1"};
@@ -75,9 +90,14 @@ std::string sanitizeName(std::string_view text) {
   return out.substr(0, 100);
 }
 
-std::string packageVolumeName(const RunSpec& spec, const std::string& image) {
+std::string packageVolumeName(const RunSpec& spec, const std::string& image,
+                              std::string_view source_key) {
   std::string key = image + '\0' + std::string(toString(spec.install.kind));
   for (const auto& p : spec.install.packages) key += '\0' + p;
+  // Separators with NULs, as string_views: a const char* would end at the first NUL.
+  using namespace std::string_view_literals;
+  if (spec.install.from_source) (key += "\0from-source\0"sv) += source_key;
+  for (const auto& b : spec.install.build_command) (key += "\0build\0"sv) += b;
   // std::hash is stable for one build; the image tag already pins the runtime, and a
   // different build at worst reinstalls once.
   return "onemcp-pkg-" + sanitizeName(spec.name).substr(0, 40) + "-" +
@@ -119,20 +139,61 @@ std::vector<std::string> installCommand(const InstallStep& step) {
   return argv;
 }
 
+std::vector<std::string> installArgv(const RunSpec& spec) {
+  const InstallStep& step = spec.install;
+  if (!step.from_source && step.build_command.empty()) return installCommand(step);
+  const std::string copy(kSourceCopyDir);
+  std::string script = "set -e\n";
+  std::string source;
+  if (step.from_source && !step.packages.empty()) {
+    source = step.packages.front();
+    script += "mkdir -p " + shellQuote(copy) + "\ntar -C " + shellQuote(source) +
+              " --exclude=./node_modules --exclude=./.git -cf - . | tar -C " + shellQuote(copy) +
+              " -xf -\ncd " + shellQuote(copy) + "\n";
+    if (step.kind == InstallKind::kNpm) {
+      script += "if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; "
+                "else npm install --no-audit --no-fund --loglevel=error; fi\n";
+    } else if (step.kind == InstallKind::kPip) {
+      InstallStep pip{InstallKind::kPip, {copy}};
+      script += "sh -c " + shellQuote(installCommand(pip)[2]) + " pip-install " +
+                shellQuote(copy) + "\n";
+    }
+  } else if (step.kind != InstallKind::kNone) {
+    for (const auto& word : installCommand(step)) script += shellQuote(word) + " ";
+    script += "\n";
+  }
+  if (!step.build_command.empty()) {
+    const std::string wd = !spec.working_dir.empty()
+                               ? relocateToSourceCopy(spec.working_dir, source)
+                               : (source.empty() ? std::string(kPkgDir) : copy);
+    script += "cd " + shellQuote(wd) + "\n";
+    for (const auto& word : step.build_command) script += shellQuote(word) + " ";
+    script += "\n";
+  }
+  return {"sh", "-c", script};
+}
+
 ContainerConfig installConfig(const RunSpec& spec, const std::string& image,
                               const HostPolicy& policy, std::string_view instance,
-                              bool ca_bundle_present) {
+                              bool ca_bundle_present, std::string_view source_key) {
   ContainerConfig c;
   c.image = image;
-  c.cmd = installCommand(spec.install);
+  c.cmd = installArgv(spec);
   c.env = baseEnv();
   for (const auto& [k, v] : policy.install_env) c.env.push_back(k + "=" + v);
   c.labels = serverLabels(policy, spec, instance, "install");
   c.network_mode = "bridge";
   c.working_dir = std::string(kPkgDir);
   c.mounts.push_back({MountSpec::Type::kTmpfs, "", "/tmp", false, policy.install_limits.tmpfs_bytes});
-  c.mounts.push_back({MountSpec::Type::kVolume, packageVolumeName(spec, image),
+  c.mounts.push_back({MountSpec::Type::kVolume, packageVolumeName(spec, image, source_key),
                       std::string(kPkgDir), false, 0});
+  if (spec.install.from_source) {
+    if (auto src = sourceFolder(spec)) {
+      const auto& g = src->grant;
+      c.mounts.push_back({MountSpec::Type::kBind, g.host_path,
+                          g.container_path.empty() ? g.host_path : g.container_path, true, 0});
+    }
+  }
   if (ca_bundle_present && !policy.ca_bundle.empty()) {
     c.mounts.push_back({MountSpec::Type::kBind, policy.ca_bundle, std::string(kHostCaBundle),
                         true, 0});
@@ -148,7 +209,10 @@ ContainerConfig installConfig(const RunSpec& spec, const std::string& image,
 
 Result<ContainerConfig> runConfig(const RunSpec& spec, const HostPolicy& policy,
                                   const RunInputs& in) {
-  if (spec.command.empty()) return fail(specError(spec, "run spec has no command"));
+  // An image of its own may run its ENTRYPOINT/CMD; every other runtime needs a command.
+  if (spec.command.empty() && spec.runtime != Runtime::kImage) {
+    return fail(specError(spec, "run spec has no command"));
+  }
   ContainerConfig c;
   c.name = "onemcp-" + sanitizeName(policy.owner).substr(0, 30) + "-" +
            sanitizeName(spec.name).substr(0, 40) + "-" + in.instance;
@@ -170,8 +234,15 @@ Result<ContainerConfig> runConfig(const RunSpec& spec, const HostPolicy& policy,
   c.labels = serverLabels(policy, spec, in.instance, "server");
   c.attach_stdin = spec.transport.kind == TransportKind::kStdio;
   c.working_dir = !spec.working_dir.empty()                  ? spec.working_dir
+                  : spec.runtime == Runtime::kImage         ? std::string()  // its WORKDIR
                   : spec.install.kind == InstallKind::kNone ? std::string(kDataDir)
                                                             : std::string(kPkgDir);
+  if (spec.install.from_source) {
+    auto src = sourceFolder(spec);
+    if (!src) return fail(src.error());
+    c.working_dir = relocateToSourceCopy(c.working_dir, src->container_path);
+    for (auto& word : c.cmd) word = relocateToSourceCopy(word, src->container_path);
+  }
   c.network_mode = spec.network ? "bridge" : "none";
   if (spec.transport.kind != TransportKind::kStdio) {
     if (spec.transport.port == 0) return fail(specError(spec, "HTTP transport has no port"));
@@ -190,7 +261,7 @@ Result<ContainerConfig> runConfig(const RunSpec& spec, const HostPolicy& policy,
   c.mounts.push_back({MountSpec::Type::kVolume, dataVolumeName(policy.owner, spec),
                       std::string(kDataDir), false, 0});
   if (spec.install.kind != InstallKind::kNone) {
-    c.mounts.push_back({MountSpec::Type::kVolume, packageVolumeName(spec, in.image),
+    c.mounts.push_back({MountSpec::Type::kVolume, packageVolumeName(spec, in.image, in.source_key),
                         std::string(kPkgDir), true, 0});
   }
   for (const auto& g : spec.grants) {

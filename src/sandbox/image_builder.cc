@@ -9,6 +9,7 @@
 #include "onemcp/common/text.h"
 #include "onemcp/common/log.h"
 #include "onemcp/common/process.h"
+#include "onemcp/sandbox/source_build.h"
 
 namespace onemcp::sandbox {
 namespace {
@@ -112,6 +113,7 @@ Result<std::string> ImageBuilder::ensure(const ImageRecipe& recipe, const Progre
 }
 
 Result<std::string> ImageBuilder::imageFor(const RunSpec& spec, const ProgressFn& progress) {
+  if (!spec.build_context.empty()) return ensureContextImage(docker_, spec, env_.work_dir, progress);
   if (spec.runtime == Runtime::kImage || !spec.image.empty()) {
     auto have = docker_.inspectImage(spec.image);
     if (!have) {

@@ -6,18 +6,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "onemcp/common/log.h"
 #include "onemcp/common/process.h"
+#include "onemcp/sandbox/source_build.h"
 
 namespace onemcp::sandbox {
 namespace {
 
 using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // One TCP connect attempt to ip:port, bounded by `timeout`.
 bool tcpConnects(const std::string& ip, std::uint16_t port, milliseconds timeout) {
@@ -37,6 +40,26 @@ bool tcpConnects(const std::string& ip, std::uint16_t port, milliseconds timeout
   return err == 0;
 }
 
+// The last `lines` lines of a container's log that are not JSON-RPC messages: a stdio
+// server's stdout is its protocol traffic, which explains nothing about a crash.
+std::string lastOutput(const std::string& logs, std::size_t lines) {
+  std::vector<std::string> kept;
+  std::size_t start = 0;
+  while (start < logs.size()) {
+    auto end = logs.find('\n', start);
+    if (end == std::string::npos) end = logs.size();
+    std::string line = logs.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line.rfind("{\"jsonrpc\"", 0) == 0) continue;
+    kept.push_back(std::move(line));
+  }
+  if (kept.size() > lines) kept.erase(kept.begin(), kept.end() - static_cast<long>(lines));
+  std::string out;
+  for (const auto& l : kept) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
 }  // namespace
 
 std::string randomInstanceId() {
@@ -50,9 +73,11 @@ std::string randomInstanceId() {
 // ---- HostedServer ----------------------------------------------------------------
 
 HostedServer::HostedServer(DockerClient& docker, RunSpec spec, std::string container_id,
-                           std::string network_id)
+                           std::string network_id, RecoveryOptions recovery)
     : docker_(docker), spec_(std::move(spec)), id_(std::move(container_id)),
-      network_id_(std::move(network_id)) {}
+      network_id_(std::move(network_id)), recovery_(std::move(recovery)) {
+  started_at_ = now();
+}
 
 HostedServer::~HostedServer() {
   if (!released_) (void)remove();
@@ -75,6 +100,8 @@ Result<void> HostedServer::stop(std::chrono::seconds grace) {
 
 Result<void> HostedServer::attachAndStart(milliseconds ready_timeout) {
   const std::string who = "server '" + spec_.name + "'";
+  // Each run gets its own record of garbage on stdout, so diagnose() speaks of this run.
+  stats_ = std::make_shared<AttachStats>();
   if (spec_.transport.kind == TransportKind::kStdio) {
     auto stream = docker_.attachContainer(id_);
     if (!stream) return fail(stream.error().wrap("attaching to " + who));
@@ -83,12 +110,13 @@ Result<void> HostedServer::attachAndStart(milliseconds ready_timeout) {
   }
   auto started = docker_.startContainer(id_);
   if (!started) return fail(started.error().wrap("starting " + who));
+  started_at_ = now();
   if (spec_.transport.kind != TransportKind::kStdio) return resolveEndpoint(ready_timeout);
   return {};
 }
 
 Result<void> HostedServer::resolveEndpoint(milliseconds ready_timeout) {
-  const auto deadline = Clock::now() + ready_timeout;
+  const auto deadline = SteadyClock::now() + ready_timeout;
   const std::uint16_t port = spec_.transport.port;
   for (;;) {
     auto info = docker_.inspectContainer(id_);
@@ -107,7 +135,7 @@ Result<void> HostedServer::resolveEndpoint(milliseconds ready_timeout) {
       url_ = "http://" + ip + ":" + std::to_string(host_port) + spec_.transport.path;
       return {};
     }
-    if (Clock::now() >= deadline) {
+    if (SteadyClock::now() >= deadline) {
       return fail(explain(Error(ErrorCode::kTimeout,
                                 "HTTP port " + std::to_string(port) + " did not open within " +
                                     std::to_string(ready_timeout.count()) + " ms")));
@@ -124,6 +152,68 @@ Result<void> HostedServer::restart(milliseconds ready_timeout) {
   if (!info) return fail(info.error());
   if (info->state.running) ONEMCP_TRY(docker_.stopContainer(id_, std::chrono::seconds(5)));
   return attachAndStart(ready_timeout);
+}
+
+std::chrono::steady_clock::time_point HostedServer::now() const {
+  return recovery_.clock != nullptr ? recovery_.clock->now() : SteadyClock::now();
+}
+
+milliseconds HostedServer::backoffFor(int restarts) const {
+  const auto& p = recovery_.policy;
+  milliseconds wait = p.initial_backoff;
+  for (int i = 0; i < restarts && wait < p.max_backoff; ++i) wait *= 2;
+  return std::min(wait, p.max_backoff);
+}
+
+Result<CrashReport> HostedServer::recover(milliseconds ready_timeout) {
+  if (transport_) transport_->close();
+  transport_.reset();
+  auto info = docker_.inspectContainer(id_);
+  if (!info) return fail(explain(info.error()));
+  const bool http = spec_.transport.kind != TransportKind::kStdio;
+  CrashReport report;
+  if (http && info->state.running) {
+    // The engine's on-failure policy restarted it already: find its port again.
+    report.cause = "restarted by the engine (restart count " +
+                   std::to_string(info->restart_count) + ")";
+    ONEMCP_TRY(resolveEndpoint(ready_timeout));
+    last_crash_ = report;
+    return report;
+  }
+  if (info->state.running) {
+    // A stdio server whose stream ended but whose process lives on cannot be re-attached
+    // (its stdin closed with the old attach): stop it, then restart it as after a crash.
+    ONEMCP_TRY(docker_.stopContainer(id_, std::chrono::seconds(2)));
+  }
+  report.cause = diagnose();
+  report.exit_code = info->state.exit_code;
+  report.oom_killed = info->state.oom_killed;
+  const auto& policy = recovery_.policy;
+  if (now() - started_at_ >= policy.reset_after) restarts_ = 0;
+  if (restarts_ >= policy.max_restarts) {
+    last_crash_ = report;
+    return fail(ErrorCode::kUnavailable,
+                "server '" + spec_.name + "': crashed " + std::to_string(restarts_ + 1) +
+                    " time(s) in a row, not restarted again (max_restarts " +
+                    std::to_string(policy.max_restarts) + "); last crash: " + report.cause);
+  }
+  report.backoff = backoffFor(restarts_);
+  report.restarts = ++restarts_;
+  last_crash_ = report;
+  log::warn("server '{}': crashed ({}); restart {} of {} in {} ms", spec_.name, report.cause,
+            restarts_, policy.max_restarts, report.backoff.count());
+  if (recovery_.sleep) {
+    recovery_.sleep(report.backoff);
+  } else {
+    std::this_thread::sleep_for(report.backoff);
+  }
+  auto started = attachAndStart(ready_timeout);
+  if (!started) {
+    return fail(ErrorCode::kUnavailable, "server '" + spec_.name + "': restart after a crash (" +
+                                             report.cause + ") failed: " +
+                                             started.error().message);
+  }
+  return report;
 }
 
 Result<void> HostedServer::remove() {
@@ -166,11 +256,10 @@ std::string HostedServer::diagnose() {
     out += "; printed " + std::to_string(stats_->garbage_lines.load()) +
            " non-JSON line(s) on stdout, first: '" + stats_->first_garbage + "'";
   }
-  if (auto logs = docker_.containerLogs(id_, 5); logs && !logs->empty()) {
-    std::string tail = *logs;
+  if (auto logs = docker_.containerLogs(id_, 20); logs && !logs->empty()) {
+    std::string tail = lastOutput(*logs, 5);
     if (tail.size() > 600) tail = tail.substr(tail.size() - 600);
-    while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
-    out += "; last output: " + tail;
+    if (!tail.empty()) out += "; last output: " + tail;
   }
   return out;
 }
@@ -186,10 +275,21 @@ Error HostedServer::explain(const Error& error) {
 ServerHost::ServerHost(DockerClient& docker, ImageBuilder& images, HostPolicy policy)
     : docker_(docker), images_(images), policy_(std::move(policy)) {}
 
+Result<std::string> ServerHost::sourceKey(const RunSpec& spec) {
+  if (!spec.install.from_source) return std::string();
+  auto src = sourceFolder(spec);
+  ONEMCP_TRY(src);
+  auto key = folderFingerprint(src->host_path);
+  if (!key) return fail(key.error().wrap("server '" + spec.name + "'"));
+  return *key;
+}
+
 Result<bool> ServerHost::ensureInstalled(const RunSpec& spec, const std::string& image,
                                          const StartOptions& options) {
   if (spec.install.kind == InstallKind::kNone) return false;
-  const std::string volume = packageVolumeName(spec, image);
+  auto key = sourceKey(spec);
+  ONEMCP_TRY(key);
+  const std::string volume = packageVolumeName(spec, image, *key);
   auto have = docker_.inspectVolume(volume);
   ONEMCP_TRY(have);
   if (*have) return false;
@@ -202,7 +302,7 @@ Result<bool> ServerHost::ensureInstalled(const RunSpec& spec, const std::string&
   if (options.progress) options.progress("==> installing " + spec.name + " into " + volume);
   std::error_code ec;
   const bool ca = std::filesystem::exists(policy_.ca_bundle, ec);
-  ContainerConfig config = installConfig(spec, image, policy_, randomInstanceId(), ca);
+  ContainerConfig config = installConfig(spec, image, policy_, randomInstanceId(), ca, *key);
   auto cleanup = [&](const std::string& id) {
     if (!id.empty()) (void)docker_.removeContainer(id, true);
     (void)docker_.removeVolume(volume, true);
@@ -219,7 +319,10 @@ Result<bool> ServerHost::ensureInstalled(const RunSpec& spec, const std::string&
     std::string detail;
     if (auto logs = docker_.containerLogs(*id, 15)) detail = *logs;
     cleanup(*id);
-    const std::string what = "installing " + who + " (" + config.cmd[0] + " install";
+    const std::string what = "installing " + who + " (" +
+                             std::string(toString(spec.install.kind)) + " install" +
+                             (spec.install.from_source ? " from source" : "") +
+                             (spec.install.build_command.empty() ? "" : ", then the build");
     if (!waited) return fail(waited.error().wrap(what + ")"));
     return fail(ErrorCode::kUnavailable, what + ") failed with exit code " +
                                              std::to_string(waited->exit_code) + ": " + detail);
@@ -251,9 +354,11 @@ Result<std::unique_ptr<HostedServer>> ServerHost::start(const RunSpec& spec,
   }
   auto installed = ensureInstalled(spec, *image, options);
   ONEMCP_TRY(installed);
+  auto key = sourceKey(spec);
+  ONEMCP_TRY(key);
   auto data = ensureDataVolume(spec);
   if (!data) return fail(data.error().wrap("starting " + who));
-  RunInputs in{*image, randomInstanceId(), options.env_values, ""};
+  RunInputs in{*image, randomInstanceId(), options.env_values, "", *key};
   std::string network_id;
   if (spec.transport.kind != TransportKind::kStdio && !spec.network) {
     auto net = privateNetwork(spec, in.instance);
@@ -276,7 +381,8 @@ Result<std::unique_ptr<HostedServer>> ServerHost::start(const RunSpec& spec,
                     ? id.error()
                     : id.error().wrap("creating the container of " + who));
   }
-  auto server = std::make_unique<HostedServer>(docker_, spec, *id, network_id);
+  auto server = std::make_unique<HostedServer>(docker_, spec, *id, network_id,
+                                               RecoveryOptions{options.restart, nullptr, {}});
   ONEMCP_TRY(server->attachAndStart(options.ready_timeout));
   log::info("{}: started container {} ({})", who, id->substr(0, 12), describe(*config));
   return server;

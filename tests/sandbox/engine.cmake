@@ -4,6 +4,8 @@ onemcp_test(sandbox_engine_unit_test
     ${CMAKE_CURRENT_LIST_DIR}/stream_frames_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/apt_sources_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/hardening_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/server_recovery_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/source_build_test.cc
   DEPS onemcp::sandbox
   LABELS unit)
 onemcp_test(sandbox_engine_docker_test
@@ -24,5 +26,13 @@ onemcp_test(sandbox_bad_input_test
   LABELS "integration;docker")
 onemcp_test(sandbox_adoption_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/adoption_test.cc
+  DEPS onemcp::sandbox
+  LABELS "integration;docker")
+onemcp_test(sandbox_restart_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/restart_test.cc
+  DEPS onemcp::sandbox
+  LABELS "integration;docker")
+onemcp_test(sandbox_fixture_servers_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fixture_servers_test.cc
   DEPS onemcp::sandbox
   LABELS "integration;docker")

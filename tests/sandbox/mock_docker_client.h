@@ -17,6 +17,8 @@ class MockDockerClient : public DockerClient {
   MOCK_METHOD(Result<std::string>, importImage,
               (const std::filesystem::path&, const ImageImport&), (override));
   MOCK_METHOD(Result<void>, removeImage, (const std::string&, bool), (override));
+  MOCK_METHOD(Result<std::string>, buildImage,
+              (const std::filesystem::path&, const ImageBuild&, const ProgressFn&), (override));
   MOCK_METHOD(Result<std::string>, createContainer, (const ContainerConfig&), (override));
   MOCK_METHOD(Result<void>, startContainer, (const std::string&), (override));
   MOCK_METHOD(Result<void>, stopContainer, (const std::string&, std::chrono::seconds),

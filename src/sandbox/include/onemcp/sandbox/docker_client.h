@@ -44,6 +44,13 @@ struct ImageImport {
   std::vector<std::string> changes;
 };
 
+// An image built from a Dockerfile's folder (POST /build).
+struct ImageBuild {
+  std::string tag;                       // "onemcp-local/name:latest"
+  std::string dockerfile = "Dockerfile";  // path inside the context
+  Labels labels;
+};
+
 struct MountSpec {
   enum class Type { kBind, kVolume, kTmpfs };
   Type type = Type::kBind;
@@ -163,6 +170,12 @@ class DockerClient {
   virtual Result<std::string> importImage(const std::filesystem::path& tar,
                                           const ImageImport& options) = 0;
   virtual Result<void> removeImage(const std::string& ref, bool force) = 0;
+  // Builds an image from a tar of its build context; returns the image id. The engine's
+  // output lines go to `progress`; a failing step is an error quoting the engine. The
+  // engine pulls a missing base image, so a caller without a registry checks them first.
+  virtual Result<std::string> buildImage(const std::filesystem::path& context_tar,
+                                         const ImageBuild& options,
+                                         const ProgressFn& progress) = 0;
 
   virtual Result<std::string> createContainer(const ContainerConfig& config) = 0;  // id
   virtual Result<void> startContainer(const std::string& id) = 0;

@@ -45,8 +45,10 @@ struct HostPolicy {
 
 // Docker object names for one server: [a-zA-Z0-9][a-zA-Z0-9_.-]*.
 std::string sanitizeName(std::string_view text);
-// Volume holding a server's installed packages, keyed by image and package list.
-std::string packageVolumeName(const RunSpec& spec, const std::string& image);
+// Volume holding a server's installed packages, keyed by image, package list and build
+// command; for a from_source install also by `source_key` (a fingerprint of the folder).
+std::string packageVolumeName(const RunSpec& spec, const std::string& image,
+                              std::string_view source_key = {});
 // Per-server writable data volume (kept across restarts).
 std::string dataVolumeName(const std::string& owner, const RunSpec& spec);
 
@@ -54,14 +56,21 @@ std::string dataVolumeName(const std::string& owner, const RunSpec& spec);
 Labels serverLabels(const HostPolicy& policy, const RunSpec& spec, std::string_view instance,
                     std::string_view role);
 
-// argv of the install step (npm or pip into kPkgDir); empty for kNone.
+// argv of installing the step's packages (npm or pip into kPkgDir); empty for kNone.
 std::vector<std::string> installCommand(const InstallStep& step);
+// argv of the whole install step of `spec`: the packages, or for from_source the copy of
+// the source folder into kSourceCopyDir and its dependencies (npm ci / npm install there;
+// pip install of the copy into the venv); then the build command, if any, in the
+// (relocated) working dir. A plain package install is installCommand(); the rest is one
+// `sh -c` script with every word quoted.
+std::vector<std::string> installArgv(const RunSpec& spec);
 
 // The networked install container: the package volume read-write, host CA bundle and
-// registry/proxy settings, hardened otherwise.
+// registry/proxy settings, hardened otherwise. A from_source folder's grant is mounted
+// read-only at its place, to be copied from.
 ContainerConfig installConfig(const RunSpec& spec, const std::string& image,
                               const HostPolicy& policy, std::string_view instance,
-                              bool ca_bundle_present);
+                              bool ca_bundle_present, std::string_view source_key = {});
 
 struct RunInputs {
   std::string image;
@@ -70,10 +79,14 @@ struct RunInputs {
   std::map<std::string, std::string> env_values;
   // Network to join when the spec has no network grant but serves HTTP (internal).
   std::string private_network;
+  // from_source: the folder's fingerprint (names the package volume).
+  std::string source_key{};
 };
 
 // The server container. Fails (kInvalidInput, naming the server) for a missing command,
 // a required env var without a value, or a grant that is not an absolute, clean path.
+// A from_source server runs from its built copy: working dir and command paths inside the
+// source folder are moved to kSourceCopyDir.
 Result<ContainerConfig> runConfig(const RunSpec& spec, const HostPolicy& policy,
                                   const RunInputs& inputs);
 

@@ -49,7 +49,8 @@ class ImageBuilder {
   // The image to run `recipe` with: a configured one, else the recipe's tag, built first
   // when the engine does not have it. Progress lines go to `progress`.
   Result<std::string> ensure(const ImageRecipe& recipe, const ProgressFn& progress);
-  // The image for a run spec (kImage: its own reference, which must exist in the engine).
+  // The image for a run spec (kImage: its own reference, which must exist in the engine,
+  // or be built from the spec's build_context; see source_build.h).
   Result<std::string> imageFor(const RunSpec& spec, const ProgressFn& progress);
   // OneMCP's images in the engine.
   Result<std::vector<ImageInfo>> list();
