@@ -28,6 +28,9 @@ struct RunArgs {
   float second_tool_weight = search::QueryOptions{}.second_tool_weight;
   bool approximate = false;
   bool no_artifacts = false;
+  bool repeat_terms = false;
+  bool no_compounds = false;
+  float subtask_weight = search::QueryOptions{}.subtask_weight;
   float tool_server_weight = search::QueryOptions{}.tool_server_weight;
   std::vector<std::string> fields;  // "tool_name=2" ...: BM25F field weights
 };
@@ -64,6 +67,9 @@ Result<search::QueryOptions> queryOptions(const RunArgs& a) {
   o.server_own_weight = a.server_own_weight;
   o.second_tool_weight = a.second_tool_weight;
   o.describe_artifacts = !a.no_artifacts;
+  o.unique_terms = !a.repeat_terms;
+  o.join_compounds = !a.no_compounds;
+  o.subtask_weight = a.subtask_weight;
   o.tool_server_weight = a.tool_server_weight;
   if (a.mode == "lexical") {
     o.mode = search::Mode::kLexical;
@@ -80,8 +86,10 @@ Result<search::QueryOptions> queryOptions(const RunArgs& a) {
     o.merge = search::MergeMode::kRoundRobin;
   } else if (a.merge == "max") {
     o.merge = search::MergeMode::kMaxScore;
+  } else if (a.merge == "blend") {
+    o.merge = search::MergeMode::kBlend;
   } else {
-    return fail(ErrorCode::kInvalidInput, "--merge must be none, rr or max");
+    return fail(ErrorCode::kInvalidInput, "--merge must be none, rr, max or blend");
   }
   return o;
 }
@@ -132,7 +140,10 @@ void addRun(CLI::App& eval, CommandRegistry& registry) {
   run->add_option("--mode", args->mode, "lexical | dense | hybrid");
   run->add_option("--model", args->model, "Encoder model file (.omv); default: " +
                                               defaultModel().string());
-  run->add_option("--merge", args->merge, "Sub-task merge: none | rr | max");
+  run->add_option("--merge", args->merge, "Sub-task merge: none | rr | max | blend");
+  run->add_option("--subtask-weight", args->subtask_weight, "blend: share of the best sub-task");
+  run->add_flag("--repeat-terms", args->repeat_terms, "Count a repeated query word each time");
+  run->add_flag("--no-compounds", args->no_compounds, "Do not join adjacent words (mind map)");
   run->add_option("--sample", args->sample, "Use this many queries, evenly spaced (0: all)");
   run->add_option("--k", args->k, "Ranked ids per list");
   run->add_option("--dense-weight", args->dense_weight, "Hybrid: share of the dense channel");

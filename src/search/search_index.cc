@@ -93,6 +93,30 @@ std::vector<Ranked> maxScore(const std::vector<std::vector<Ranked>>& lists, std:
   return topOf(best, k);
 }
 
+// (1 - w) * the whole prompt's score + w * the best sub-task score, each relative to its
+// list's top: the whole prompt leads, and an item that serves one need strongly rises.
+std::vector<Ranked> blend(const std::vector<float>& whole,
+                          const std::vector<std::vector<float>>& subs, float w, std::size_t k) {
+  const auto top = [](const std::vector<float>& v) {
+    float m = 0.0F;
+    for (float x : v) m = std::max(m, x);
+    return m;
+  };
+  std::vector<float> out(whole.size(), 0.0F);
+  const float wt = top(whole);
+  if (wt > 0.0F) {
+    for (std::size_t i = 0; i < whole.size(); ++i) out[i] = (1.0F - w) * whole[i] / wt;
+  }
+  std::vector<float> best(whole.size(), 0.0F);
+  for (const auto& sub : subs) {
+    const float st = top(sub);
+    if (st <= 0.0F) continue;
+    for (std::size_t i = 0; i < sub.size(); ++i) best[i] = std::max(best[i], sub[i] / st);
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] += w * best[i];
+  return topOf(out, k);
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const SearchIndex>> SearchIndex::build(Catalog catalog,
@@ -151,9 +175,29 @@ Result<void> SearchIndex::buildDense(const IndexConfig& config) {
   return {};
 }
 
-void SearchIndex::lexical(std::string_view text, Scores& out) const {
+// The lexical query: each distinct term of the text once (a long prompt that repeats a
+// word, or names it again in a path, is not more about it), and adjacent words joined
+// where the index knows the compound ("mind map" -> "mindmap").
+std::vector<std::string> SearchIndex::lexicalQuery(std::string_view text,
+                                                   const QueryOptions& options) const {
   Stemmer stemmer;  // per-call scratch: Snowball state is not shareable
-  const auto terms = analyze(text, stemmer);
+  std::vector<std::string> terms;
+  std::unordered_set<std::string> seen;
+  const auto add = [&](std::string term) {
+    if (!options.unique_terms || seen.insert(term).second) terms.push_back(std::move(term));
+  };
+  const auto words = splitWords(text);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (!isStopword(words[i])) add(stemmer.stem(words[i]));
+    if (options.join_compounds && i + 1 < words.size()) {
+      auto joined = stemmer.stem(words[i] + words[i + 1]);
+      if (tool_bm25_.contains(joined) || server_bm25_.contains(joined)) add(std::move(joined));
+    }
+  }
+  return terms;
+}
+
+void SearchIndex::lexical(std::span<const std::string> terms, Scores& out) const {
   for (const auto& d : tool_bm25_.search(terms)) out.tools[d.doc] = d.score;
   for (const auto& d : server_bm25_.search(terms)) out.servers[d.doc] = d.score;
   normaliseByMax(out.tools);
@@ -182,7 +226,7 @@ Result<SearchIndex::Scores> SearchIndex::score(std::string_view query,
   Scores den = lex;
   const bool use_dense = encoder_ != nullptr && options.mode != Mode::kLexical;
   const bool use_lex = options.mode != Mode::kDense || encoder_ == nullptr;
-  if (use_lex) lexical(text, lex);
+  if (use_lex) lexical(lexicalQuery(text, options), lex);
   if (use_dense) ONEMCP_TRY(dense(text, options, den));
   const float a = use_dense ? (use_lex ? options.dense_weight : 1.0F) : 0.0F;
   Scores out{std::vector<float>(ns, 0.0F), std::vector<float>(nt, 0.0F)};
@@ -222,12 +266,16 @@ Result<SearchResult> SearchIndex::search(std::string_view query, const QueryOpti
   std::vector<std::vector<Ranked>> server_lists{topOf(whole->servers, options.servers)};
   std::vector<std::vector<Ranked>> tool_lists{topOf(whole->tools, options.tools)};
   if (options.split_tasks) result.subtasks = splitTasks(query, options.split);
+  std::vector<std::vector<float>> sub_servers;
+  std::vector<std::vector<float>> sub_tools;
   if (result.subtasks.size() > 1) {
     for (const auto& sub : result.subtasks) {
       auto s = score(sub, options);
       if (!s) return fail(std::move(s).error());
       result.subtask_servers.push_back(topOf(s->servers, options.servers));
       result.subtask_tools.push_back(topOf(s->tools, options.tools));
+      sub_servers.push_back(std::move(s->servers));
+      sub_tools.push_back(std::move(s->tools));
     }
     server_lists.insert(server_lists.end(), result.subtask_servers.begin(),
                         result.subtask_servers.end());
@@ -236,6 +284,9 @@ Result<SearchResult> SearchIndex::search(std::string_view query, const QueryOpti
   if (server_lists.size() == 1 || options.merge == MergeMode::kNone) {
     result.servers = std::move(server_lists.front());
     result.tools = std::move(tool_lists.front());
+  } else if (options.merge == MergeMode::kBlend) {
+    result.servers = blend(whole->servers, sub_servers, options.subtask_weight, options.servers);
+    result.tools = blend(whole->tools, sub_tools, options.subtask_weight, options.tools);
   } else if (options.merge == MergeMode::kMaxScore) {
     result.servers = maxScore(server_lists, options.servers, catalog_.servers.size());
     result.tools = maxScore(tool_lists, options.tools, catalog_.tools.size());

@@ -107,6 +107,57 @@ TEST(SearchIndex, EverySubTaskIsRepresentedInTheTopServers) {
   EXPECT_EQ(r->subtask_servers.size(), 2U);
 }
 
+TEST(SearchIndex, RepeatedQueryWordCountsOnce) {
+  auto index = lexicalIndex();
+  const std::string q = "weather weather weather: open a pull request";
+  EXPECT_EQ(topServer(*index, q), "t:github");
+  QueryOptions repeat;
+  repeat.unique_terms = false;
+  EXPECT_EQ(topServer(*index, q, repeat), "t:weather");
+}
+
+TEST(SearchIndex, AdjacentWordsMatchACompoundInTheIndex) {
+  Catalog c;
+  const auto mind = c.addServer({"t:mind", "Mind", "Diagrams from notes", "", {}});
+  c.addTool({"t:mind::markdown_to_mindmap", mind, "markdown_to_mindmap", "Render notes as a mindmap", ""});
+  const auto maps = c.addServer({"t:maps", "Maps", "Places", "", {}});
+  c.addTool({"t:maps::get_map", maps, "get_map", "Show the map of a city", "city"});
+  auto index = SearchIndex::build(std::move(c), nullptr);
+  ASSERT_TRUE(index);
+  EXPECT_EQ(topServer(**index, "organise these notes into a mind map"), "t:mind");
+  QueryOptions separate;
+  separate.join_compounds = false;
+  EXPECT_EQ(topServer(**index, "turn it into a mind map", separate), "t:maps");
+}
+
+TEST(SearchIndex, SavingToAPathBringsTheFileWriterIntoTheTopServers) {
+  auto index = lexicalIndex();
+  QueryOptions o;
+  o.servers = 2;
+  auto r = index->search("Get the weather forecast for Paris and save it to /root/notes/paris.md", o);
+  ASSERT_TRUE(r);
+  std::set<std::string> top;
+  for (const auto& s : r->servers) top.insert(index->catalog().servers[s.index].id);
+  EXPECT_TRUE(top.contains("t:weather"));
+  EXPECT_TRUE(top.contains("t:fs"));
+}
+
+TEST(SearchIndex, BlendKeepsTheWholePromptFirstAndAddsEachSubTask) {
+  auto index = lexicalIndex();
+  QueryOptions o;
+  o.servers = 2;
+  o.merge = MergeMode::kBlend;
+  o.subtask_weight = 0.5F;
+  auto r = index->search("1. Get the weather forecast for Paris\n2. Schedule a meeting on my calendar", o);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->servers.size(), 2U);
+  std::set<std::string> top;
+  for (const auto& s : r->servers) top.insert(index->catalog().servers[s.index].id);
+  EXPECT_TRUE(top.contains("t:weather"));
+  EXPECT_TRUE(top.contains("t:cal"));
+  EXPECT_LE(r->servers.front().score, 1.0F);
+}
+
 TEST(SearchIndex, DenseAndHybridModesUseTheEncoder) {
   auto index = SearchIndex::build(smallCatalog(), std::make_shared<HashEncoder>());
   ASSERT_TRUE(index);

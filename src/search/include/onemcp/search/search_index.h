@@ -39,7 +39,7 @@ struct IndexConfig {
 };
 
 enum class Mode { kLexical, kDense, kHybrid };
-enum class MergeMode { kNone, kRoundRobin, kMaxScore };
+enum class MergeMode { kNone, kRoundRobin, kMaxScore, kBlend };
 
 struct QueryOptions {
   std::size_t servers = 10;
@@ -49,12 +49,15 @@ struct QueryOptions {
   // they change the overall lists. kNone measured best on the dev data (docs/retrieval.md).
   bool split_tasks = true;
   MergeMode merge = MergeMode::kNone;
+  float subtask_weight = 0.3F;      // kBlend: share of the best sub-task's (normalised) score
   float dense_weight = 0.3F;        // hybrid: share of the dense channel
   float server_own_weight = 0.7F;   // server text vs its best tool
   float second_tool_weight = 0.5F;  // bonus for a server's second-best tool
   float tool_server_weight = 0.0F;  // share of its server's score added to a tool
   std::size_t dense_candidates = 200;
   bool describe_artifacts = true;  // paths and URLs add file-type words (text.h)
+  bool unique_terms = true;        // each distinct query term counts once (BM25)
+  bool join_compounds = true;      // "mind map" also matches "mindmap"
   SplitOptions split;
 };
 
@@ -94,7 +97,9 @@ class SearchIndex {
  private:
   SearchIndex() = default;
   Result<void> buildDense(const IndexConfig& config);
-  void lexical(std::string_view text, Scores& out) const;
+  [[nodiscard]] std::vector<std::string> lexicalQuery(std::string_view text,
+                                                      const QueryOptions& options) const;
+  void lexical(std::span<const std::string> terms, Scores& out) const;
   Result<void> dense(std::string_view text, const QueryOptions& options, Scores& out) const;
 
   Catalog catalog_;
