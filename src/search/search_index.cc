@@ -1,6 +1,7 @@
 #include "onemcp/search/search_index.h"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_set>
 
 #include "onemcp/search/text.h"
@@ -242,6 +243,17 @@ Result<SearchIndex::Scores> SearchIndex::score(std::string_view query,
       best[s] = v;
     } else if (v > second[s]) {
       second[s] = v;
+    }
+  }
+  // The best of many tools is high by chance alone (a catalogue server with a hundred
+  // tools always has one that half-matches): damp tool evidence by the log of the count.
+  if (options.tool_count_damping > 0.0F) {
+    for (std::size_t s = 0; s < ns; ++s) {
+      const auto n = static_cast<float>(catalog_.servers[s].tools.size());
+      if (n <= 1.0F) continue;
+      const float f = 1.0F / (1.0F + options.tool_count_damping * std::log(n));
+      best[s] *= f;
+      second[s] *= f;
     }
   }
   std::vector<float> own(ns, 0.0F);

@@ -158,6 +158,24 @@ TEST(SearchIndex, BlendKeepsTheWholePromptFirstAndAddsEachSubTask) {
   EXPECT_LE(r->servers.front().score, 1.0F);
 }
 
+TEST(SearchIndex, EqualToolEvidenceFavoursTheServerWithFewerTools) {
+  Catalog c;
+  const auto big = c.addServer({"t:big", "Suite", "Everything", "", {}});
+  c.addTool({"t:big::convert_currency", big, "convert_currency", "Convert an amount of money", ""});
+  for (int i = 0; i < 30; ++i) {
+    c.addTool({"t:big::op" + std::to_string(i), big, "op" + std::to_string(i), "Manage records", ""});
+  }
+  const auto small = c.addServer({"t:small", "Rates", "Exchange", "", {}});
+  c.addTool({"t:small::convert_currency", small, "convert_currency", "Convert an amount of money", ""});
+  auto index = SearchIndex::build(std::move(c), nullptr);
+  ASSERT_TRUE(index);
+  QueryOptions o;
+  o.second_tool_weight = 0.0F;
+  EXPECT_EQ(topServer(**index, "convert currency"), "t:small");
+  o.tool_count_damping = 0.0F;
+  EXPECT_EQ(topServer(**index, "convert currency", o), "t:big");  // a tie, broken by index
+}
+
 TEST(SearchIndex, DenseAndHybridModesUseTheEncoder) {
   auto index = SearchIndex::build(smallCatalog(), std::make_shared<HashEncoder>());
   ASSERT_TRUE(index);
