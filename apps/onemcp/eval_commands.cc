@@ -27,6 +27,7 @@ struct RunArgs {
   float server_own_weight = search::QueryOptions{}.server_own_weight;
   float second_tool_weight = search::QueryOptions{}.second_tool_weight;
   bool approximate = false;
+  bool quantised = false;
   bool no_artifacts = false;
   bool repeat_terms = false;
   bool no_compounds = false;
@@ -112,6 +113,7 @@ Result<void> runEval(const RunArgs& a) {
   }
   search::IndexConfig config;
   config.approximate = a.approximate;
+  config.quantised = a.quantised;
   ONEMCP_TRY(applyFieldWeights(a.fields, config.fields));
   const auto t0 = std::chrono::steady_clock::now();
   auto index = search::SearchIndex::build(std::move(*catalog), encoder, config);
@@ -157,6 +159,7 @@ void addRun(CLI::App& eval, CommandRegistry& registry) {
   run->add_option("--tool-server-weight", args->tool_server_weight, "Share of server score a tool inherits");
   run->add_option("--field", args->fields, "BM25F field weight, e.g. tool_name=2 (repeatable)");
   run->add_flag("--approximate", args->approximate, "HNSW instead of the exact scan");
+  run->add_flag("--quantised", args->quantised, "Exact top k by an int8 first pass");
   run->callback([args, &registry] {
     if (auto r = runEval(*args); !r) {
       std::cerr << "eval run: " << r.error().toString() << '\n';

@@ -169,6 +169,9 @@ Result<void> SearchIndex::buildDense(const IndexConfig& config) {
   if (config.approximate) {
     tool_vectors_ = makeHnswIndex(*tool_rows, dim, config.hnsw);
     server_vectors_ = makeHnswIndex(*server_rows, dim, config.hnsw);
+  } else if (config.quantised) {
+    tool_vectors_ = makeQuantisedIndex(std::move(*tool_rows), dim);
+    server_vectors_ = makeQuantisedIndex(std::move(*server_rows), dim);
   } else {
     tool_vectors_ = makeExactIndex(std::move(*tool_rows), dim);
     server_vectors_ = makeExactIndex(std::move(*server_rows), dim);

@@ -35,6 +35,7 @@ struct IndexConfig {
   FieldWeights fields;
   Bm25Params bm25;
   bool approximate = false;  // HNSW instead of the exact scan
+  bool quantised = false;    // exact top k by an int8 first pass (large catalogues)
   HnswParams hnsw;
 };
 
