@@ -33,6 +33,7 @@ struct RunArgs {
   bool no_compounds = false;
   float subtask_weight = search::QueryOptions{}.subtask_weight;
   float tool_count_damping = search::QueryOptions{}.tool_count_damping;
+  std::size_t expansion_terms = search::QueryOptions{}.expansion_terms;
   float tool_server_weight = search::QueryOptions{}.tool_server_weight;
   std::vector<std::string> fields;  // "tool_name=2" ...: BM25F field weights
 };
@@ -73,6 +74,7 @@ Result<search::QueryOptions> queryOptions(const RunArgs& a) {
   o.join_compounds = !a.no_compounds;
   o.subtask_weight = a.subtask_weight;
   o.tool_count_damping = a.tool_count_damping;
+  o.expansion_terms = a.expansion_terms;
   o.tool_server_weight = a.tool_server_weight;
   if (a.mode == "lexical") {
     o.mode = search::Mode::kLexical;
@@ -148,6 +150,8 @@ void addRun(CLI::App& eval, CommandRegistry& registry) {
   run->add_option("--subtask-weight", args->subtask_weight, "blend: share of the best sub-task");
   run->add_option("--tool-count-damping", args->tool_count_damping,
                   "Damp a server's tool evidence by ln(tool count) (0: off)");
+  run->add_option("--expansion-terms", args->expansion_terms,
+                  "Catalogue words added per query word the index lacks (0: off)");
   run->add_flag("--repeat-terms", args->repeat_terms, "Count a repeated query word each time");
   run->add_flag("--no-compounds", args->no_compounds, "Do not join adjacent words (mind map)");
   run->add_option("--sample", args->sample, "Use this many queries, evenly spaced (0: all)");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "onemcp/search/text.h"
@@ -152,7 +153,10 @@ Result<std::shared_ptr<const SearchIndex>> SearchIndex::build(Catalog catalog,
   }
   index->tool_bm25_ = std::move(tools).build();
   index->server_bm25_ = std::move(servers).build();
-  if (index->encoder_) ONEMCP_TRY(index->buildDense(config));
+  if (index->encoder_) {
+    ONEMCP_TRY(index->buildDense(config));
+    ONEMCP_TRY(index->buildVocabulary());
+  }
   return std::shared_ptr<const SearchIndex>(std::move(index));
 }
 
@@ -179,31 +183,87 @@ Result<void> SearchIndex::buildDense(const IndexConfig& config) {
   return {};
 }
 
-// The lexical query: each distinct term of the text once (a long prompt that repeats a
-// word, or names it again in a path, is not more about it), and adjacent words joined
-// where the index knows the compound ("mind map" -> "mindmap").
-std::vector<std::string> SearchIndex::lexicalQuery(std::string_view text,
-                                                   const QueryOptions& options) const {
-  Stemmer stemmer;  // per-call scratch: Snowball state is not shareable
-  std::vector<std::string> terms;
+Result<void> SearchIndex::buildVocabulary() {
+  Stemmer stemmer;
   std::unordered_set<std::string> seen;
-  const auto add = [&](std::string term) {
-    if (!options.unique_terms || seen.insert(term).second) terms.push_back(std::move(term));
-  };
-  const auto words = splitWords(text);
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (!isStopword(words[i])) add(stemmer.stem(words[i]));
-    if (options.join_compounds && i + 1 < words.size()) {
-      auto joined = stemmer.stem(words[i] + words[i + 1]);
-      if (tool_bm25_.contains(joined) || server_bm25_.contains(joined)) add(std::move(joined));
+  std::vector<std::string> words;
+  const auto collect = [&](std::string_view text) {
+    for (auto& w : splitWords(text)) {
+      const bool plain = w.size() >= 3 && std::all_of(w.begin(), w.end(), [](char c) {
+        return c >= 'a' && c <= 'z';
+      });
+      if (plain && !isStopword(w) && seen.insert(w).second) words.push_back(std::move(w));
     }
+  };
+  for (const auto& t : catalog_.tools) {
+    collect(t.name);
+    collect(t.description);
   }
-  return terms;
+  for (const auto& s : catalog_.servers) {
+    collect(s.name);
+    collect(s.description);
+  }
+  auto rows = encodeAll(*encoder_, words);
+  if (!rows) return fail(std::move(rows).error());
+  for (const auto& w : words) vocabulary_stems_.push_back(stemmer.stem(w));
+  vocabulary_vectors_ = makeExactIndex(std::move(*rows), encoder_->dim());
+  return {};
 }
 
-void SearchIndex::lexical(std::span<const std::string> terms, Scores& out) const {
-  for (const auto& d : tool_bm25_.search(terms)) out.tools[d.doc] = d.score;
-  for (const auto& d : server_bm25_.search(terms)) out.servers[d.doc] = d.score;
+// The lexical query: each distinct term of the text once (a long prompt that repeats a
+// word, or names it again in a path, is not more about it); adjacent words joined where
+// the index knows the compound ("mind map" -> "mindmap"); a word the index lacks
+// expanded to its nearest catalogue words by the encoder's vectors.
+Result<SearchIndex::LexicalQuery> SearchIndex::lexicalQuery(std::string_view text,
+                                                            const QueryOptions& options) const {
+  Stemmer stemmer;  // per-call scratch: Snowball state is not shareable
+  LexicalQuery q;
+  std::unordered_map<std::string, std::size_t> at;
+  const auto add = [&](std::string term, float w) {
+    if (!options.unique_terms) {
+      q.terms.push_back(std::move(term));
+      q.weights.push_back(w);
+      return;
+    }
+    auto [it, fresh] = at.try_emplace(term, q.terms.size());
+    if (fresh) {
+      q.terms.push_back(std::move(term));
+      q.weights.push_back(w);
+    } else {
+      q.weights[it->second] = std::max(q.weights[it->second], w);
+    }
+  };
+  const auto known = [&](const std::string& stem) {
+    return tool_bm25_.contains(stem) || server_bm25_.contains(stem);
+  };
+  const bool expand = vocabulary_vectors_ && options.expansion_terms > 0;
+  std::vector<float> v(expand ? encoder_->dim() : 0);
+  const auto words = splitWords(text);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (!isStopword(words[i])) {
+      auto stem = stemmer.stem(words[i]);
+      if (expand && !known(stem)) {
+        const std::string_view one[] = {words[i]};
+        ONEMCP_TRY(encoder_->encode(one, v));
+        for (const auto& h : vocabulary_vectors_->search(v, options.expansion_terms)) {
+          if (h.score >= options.expansion_min_cosine) {
+            add(vocabulary_stems_[h.doc], options.expansion_weight * h.score);
+          }
+        }
+      }
+      add(std::move(stem), 1.0F);
+    }
+    if (options.join_compounds && i + 1 < words.size()) {
+      auto joined = stemmer.stem(words[i] + words[i + 1]);
+      if (known(joined)) add(std::move(joined), 1.0F);
+    }
+  }
+  return q;
+}
+
+void SearchIndex::lexical(const LexicalQuery& query, Scores& out) const {
+  for (const auto& d : tool_bm25_.search(query.terms, query.weights)) out.tools[d.doc] = d.score;
+  for (const auto& d : server_bm25_.search(query.terms, query.weights)) out.servers[d.doc] = d.score;
   normaliseByMax(out.tools);
   normaliseByMax(out.servers);
 }
@@ -230,7 +290,11 @@ Result<SearchIndex::Scores> SearchIndex::score(std::string_view query,
   Scores den = lex;
   const bool use_dense = encoder_ != nullptr && options.mode != Mode::kLexical;
   const bool use_lex = options.mode != Mode::kDense || encoder_ == nullptr;
-  if (use_lex) lexical(lexicalQuery(text, options), lex);
+  if (use_lex) {
+    auto q = lexicalQuery(text, options);
+    if (!q) return fail(std::move(q).error());
+    lexical(*q, lex);
+  }
   if (use_dense) ONEMCP_TRY(dense(text, options, den));
   const float a = use_dense ? (use_lex ? options.dense_weight : 1.0F) : 0.0F;
   Scores out{std::vector<float>(ns, 0.0F), std::vector<float>(nt, 0.0F)};

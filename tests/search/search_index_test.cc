@@ -53,6 +53,29 @@ class HashEncoder final : public Encoder {
   }
 };
 
+// Hand-set word vectors: "homestay" lies near "lodging" and nowhere near the rest.
+class TableEncoder final : public Encoder {
+ public:
+  std::size_t dim() const override { return 3; }
+  std::string name() const override { return "table-3"; }
+  Result<void> encode(std::span<const std::string_view> texts, std::span<float> out) const override {
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      float v[3] = {0, 0, 0};
+      for (const auto& w : splitWords(texts[i])) {
+        if (w == "lodging") v[0] += 1.0F;
+        if (w == "homestay") {
+          v[0] += 0.9F;
+          v[1] += 0.3F;
+        }
+        if (w == "weather") v[2] += 1.0F;
+      }
+      const float n = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+      for (int d = 0; d < 3; ++d) out[i * 3 + d] = n > 0 ? v[d] / n : 0.0F;
+    }
+    return {};
+  }
+};
+
 std::shared_ptr<const SearchIndex> lexicalIndex() {
   auto index = SearchIndex::build(smallCatalog(), nullptr);
   EXPECT_TRUE(index);
@@ -174,6 +197,21 @@ TEST(SearchIndex, EqualToolEvidenceFavoursTheServerWithFewerTools) {
   EXPECT_EQ(topServer(**index, "convert currency"), "t:small");
   o.tool_count_damping = 0.0F;
   EXPECT_EQ(topServer(**index, "convert currency", o), "t:big");  // a tie, broken by index
+}
+
+TEST(SearchIndex, AWordTheIndexLacksIsExpandedToItsNearestCatalogueWords) {
+  Catalog c;
+  const auto stays = c.addServer({"t:stays", "Stays", "Book rooms", "", {}});
+  c.addTool({"t:stays::find_lodging", stays, "find_lodging", "Search lodging listings", ""});
+  const auto wx = c.addServer({"t:wx", "Weather", "Forecasts", "", {}});
+  c.addTool({"t:wx::forecast", wx, "forecast", "Weather forecast", ""});
+  auto index = SearchIndex::build(std::move(c), std::make_shared<TableEncoder>());
+  ASSERT_TRUE(index);
+  QueryOptions lexical_channel;
+  lexical_channel.dense_weight = 0.0F;  // the encoder only expands the query
+  EXPECT_EQ(topServer(**index, "a homestay in Paris", lexical_channel), "t:stays");
+  lexical_channel.expansion_terms = 0;
+  EXPECT_EQ(topServer(**index, "a homestay in Paris", lexical_channel), "");
 }
 
 TEST(SearchIndex, DenseAndHybridModesUseTheEncoder) {

@@ -60,6 +60,11 @@ struct QueryOptions {
   bool describe_artifacts = true;  // paths and URLs add file-type words (text.h)
   bool unique_terms = true;        // each distinct query term counts once (BM25)
   bool join_compounds = true;      // "mind map" also matches "mindmap"
+  // A query word the index lacks adds up to `expansion_terms` catalogue words whose
+  // vectors are at least `expansion_min_cosine` close, at expansion_weight * cosine.
+  std::size_t expansion_terms = 3;
+  float expansion_min_cosine = 0.6F;
+  float expansion_weight = 0.5F;
   SplitOptions split;
 };
 
@@ -99,9 +104,14 @@ class SearchIndex {
  private:
   SearchIndex() = default;
   Result<void> buildDense(const IndexConfig& config);
-  [[nodiscard]] std::vector<std::string> lexicalQuery(std::string_view text,
-                                                      const QueryOptions& options) const;
-  void lexical(std::span<const std::string> terms, Scores& out) const;
+  struct LexicalQuery {
+    std::vector<std::string> terms;
+    std::vector<float> weights;
+  };
+  [[nodiscard]] Result<LexicalQuery> lexicalQuery(std::string_view text,
+                                                  const QueryOptions& options) const;
+  void lexical(const LexicalQuery& query, Scores& out) const;
+  Result<void> buildVocabulary();
   Result<void> dense(std::string_view text, const QueryOptions& options, Scores& out) const;
 
   Catalog catalog_;
@@ -110,6 +120,10 @@ class SearchIndex {
   Bm25Index server_bm25_;
   std::unique_ptr<VectorIndex> tool_vectors_;
   std::unique_ptr<VectorIndex> server_vectors_;
+  // The catalogue's own words (surface form, stem) and their vectors, for expanding a
+  // query word the index does not hold ("homestay") to its neighbours that it does.
+  std::vector<std::string> vocabulary_stems_;
+  std::unique_ptr<VectorIndex> vocabulary_vectors_;
 };
 
 // Holds the current snapshot; publish() swaps it in, readers keep theirs alive.
