@@ -89,7 +89,8 @@ void timed(benchmark::State& state, F&& body) {
     const double c0 = threadCpuMicros();
     const auto t0 = std::chrono::steady_clock::now();
     body();
-    wall.add(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    wall.add(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     cpu.add(threadCpuMicros() - c0);
   }
   wall.report(state);

@@ -189,9 +189,8 @@ Result<void> SearchIndex::buildVocabulary() {
   std::vector<std::string> words;
   const auto collect = [&](std::string_view text) {
     for (auto& w : splitWords(text)) {
-      const bool plain = w.size() >= 3 && std::all_of(w.begin(), w.end(), [](char c) {
-        return c >= 'a' && c <= 'z';
-      });
+      const bool plain = w.size() >= 3 && std::all_of(w.begin(), w.end(),
+                                                      [](char c) { return c >= 'a' && c <= 'z'; });
       if (plain && !isStopword(w) && seen.insert(w).second) words.push_back(std::move(w));
     }
   };
@@ -263,7 +262,8 @@ Result<SearchIndex::LexicalQuery> SearchIndex::lexicalQuery(std::string_view tex
 
 void SearchIndex::lexical(const LexicalQuery& query, Scores& out) const {
   for (const auto& d : tool_bm25_.search(query.terms, query.weights)) out.tools[d.doc] = d.score;
-  for (const auto& d : server_bm25_.search(query.terms, query.weights)) out.servers[d.doc] = d.score;
+  for (const auto& d : server_bm25_.search(query.terms, query.weights))
+    out.servers[d.doc] = d.score;
   normaliseByMax(out.tools);
   normaliseByMax(out.servers);
 }

@@ -197,9 +197,9 @@ bool writesTo(std::string_view before) {
   const auto cut = before.find_last_of(".?!\n");
   if (cut != std::string_view::npos && cut + 1 < before.size()) before = before.substr(cut + 1);
   static constexpr std::string_view kVerbs[] = {
-      "save", "saved", "saving", "write", "store", "stored", "export", "output", "create",
-      "generate", "put", "make", "produce", "organize", "summarize", "compile", "draft",
-      "convert", "download", "record", "report"};
+      "save",      "saved",   "saving",   "write",   "store",    "stored",  "export",
+      "output",    "create",  "generate", "put",     "make",     "produce", "organize",
+      "summarize", "compile", "draft",    "convert", "download", "record",  "report"};
   for (const auto& w : splitWords(before)) {
     for (auto v : kVerbs) {
       if (w == v) return true;

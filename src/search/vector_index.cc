@@ -78,11 +78,13 @@ class ExactIndex final : public VectorIndex {
 // Inner product of int8 rows, n a multiple of 16. AVX2: sign-extend 16 codes to int16
 // and multiply-add pairs into eight int32 lanes (vpmaddwd); elsewhere a plain loop.
 __attribute__((target("avx2"))) std::int32_t dotInt8Avx2(const std::int8_t* a, const std::int8_t* b,
-                                                          std::size_t n) {
+                                                         std::size_t n) {
   __m256i acc = _mm256_setzero_si256();
   for (std::size_t i = 0; i < n; i += 16) {
-    const __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
-    const __m256i y = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
+    const __m256i x =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
+    const __m256i y =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
     acc = _mm256_add_epi32(acc, _mm256_madd_epi16(x, y));
   }
   const __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
@@ -125,7 +127,8 @@ class QuantisedIndex final : public VectorIndex {
   std::size_t size() const override { return dim_ == 0 ? 0 : rows_.size() / dim_; }
   std::size_t dim() const override { return dim_; }
   std::size_t memoryBytes() const override {
-    return rows_.capacity() * sizeof(float) + codes_.capacity() + scales_.capacity() * sizeof(float);
+    return rows_.capacity() * sizeof(float) + codes_.capacity() +
+           scales_.capacity() * sizeof(float);
   }
   std::vector<ScoredDoc> search(std::span<const float> query, std::size_t k) const override {
     if (query.size() != dim_ || k == 0) return {};

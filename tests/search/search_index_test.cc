@@ -58,7 +58,8 @@ class TableEncoder final : public Encoder {
  public:
   std::size_t dim() const override { return 3; }
   std::string name() const override { return "table-3"; }
-  Result<void> encode(std::span<const std::string_view> texts, std::span<float> out) const override {
+  Result<void> encode(std::span<const std::string_view> texts,
+                      std::span<float> out) const override {
     for (std::size_t i = 0; i < texts.size(); ++i) {
       float v[3] = {0, 0, 0};
       for (const auto& w : splitWords(texts[i])) {
@@ -142,7 +143,8 @@ TEST(SearchIndex, RepeatedQueryWordCountsOnce) {
 TEST(SearchIndex, AdjacentWordsMatchACompoundInTheIndex) {
   Catalog c;
   const auto mind = c.addServer({"t:mind", "Mind", "Diagrams from notes", "", {}});
-  c.addTool({"t:mind::markdown_to_mindmap", mind, "markdown_to_mindmap", "Render notes as a mindmap", ""});
+  c.addTool({"t:mind::markdown_to_mindmap", mind, "markdown_to_mindmap",
+             "Render notes as a mindmap", ""});
   const auto maps = c.addServer({"t:maps", "Maps", "Places", "", {}});
   c.addTool({"t:maps::get_map", maps, "get_map", "Show the map of a city", "city"});
   auto index = SearchIndex::build(std::move(c), nullptr);
@@ -157,7 +159,8 @@ TEST(SearchIndex, SavingToAPathBringsTheFileWriterIntoTheTopServers) {
   auto index = lexicalIndex();
   QueryOptions o;
   o.servers = 2;
-  auto r = index->search("Get the weather forecast for Paris and save it to /root/notes/paris.md", o);
+  auto r =
+      index->search("Get the weather forecast for Paris and save it to /root/notes/paris.md", o);
   ASSERT_TRUE(r);
   std::set<std::string> top;
   for (const auto& s : r->servers) top.insert(index->catalog().servers[s.index].id);
@@ -171,7 +174,8 @@ TEST(SearchIndex, BlendKeepsTheWholePromptFirstAndAddsEachSubTask) {
   o.servers = 2;
   o.merge = MergeMode::kBlend;
   o.subtask_weight = 0.5F;
-  auto r = index->search("1. Get the weather forecast for Paris\n2. Schedule a meeting on my calendar", o);
+  auto r = index->search(
+      "1. Get the weather forecast for Paris\n2. Schedule a meeting on my calendar", o);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->servers.size(), 2U);
   std::set<std::string> top;
@@ -186,10 +190,12 @@ TEST(SearchIndex, EqualToolEvidenceFavoursTheServerWithFewerTools) {
   const auto big = c.addServer({"t:big", "Suite", "Everything", "", {}});
   c.addTool({"t:big::convert_currency", big, "convert_currency", "Convert an amount of money", ""});
   for (int i = 0; i < 30; ++i) {
-    c.addTool({"t:big::op" + std::to_string(i), big, "op" + std::to_string(i), "Manage records", ""});
+    c.addTool(
+        {"t:big::op" + std::to_string(i), big, "op" + std::to_string(i), "Manage records", ""});
   }
   const auto small = c.addServer({"t:small", "Rates", "Exchange", "", {}});
-  c.addTool({"t:small::convert_currency", small, "convert_currency", "Convert an amount of money", ""});
+  c.addTool(
+      {"t:small::convert_currency", small, "convert_currency", "Convert an amount of money", ""});
   auto index = SearchIndex::build(std::move(c), nullptr);
   ASSERT_TRUE(index);
   QueryOptions o;

@@ -55,7 +55,9 @@ class Bm25Index {
   [[nodiscard]] std::vector<ScoredDoc> search(std::span<const std::string> query_terms,
                                               std::span<const float> weights) const;
   // True when some document holds `term`.
-  [[nodiscard]] bool contains(std::string_view term) const { return terms_.contains(std::string(term)); }
+  [[nodiscard]] bool contains(std::string_view term) const {
+    return terms_.contains(std::string(term));
+  }
   // Inverse document frequency of a term (0 for an unknown term).
   [[nodiscard]] float idf(std::string_view term) const;
   [[nodiscard]] std::size_t size() const { return doc_len_.size(); }

@@ -55,7 +55,7 @@ struct QueryOptions {
   float server_own_weight = 0.7F;   // server text vs its best tool
   float second_tool_weight = 0.5F;  // bonus for a server's second-best tool
   float tool_server_weight = 0.0F;  // share of its server's score added to a tool
-  float tool_count_damping = 0.05F; // tool evidence / (1 + this * ln(tool count))
+  float tool_count_damping = 0.05F;  // tool evidence / (1 + this * ln(tool count))
   std::size_t dense_candidates = 200;
   bool describe_artifacts = true;  // paths and URLs add file-type words (text.h)
   bool unique_terms = true;        // each distinct query term counts once (BM25)
