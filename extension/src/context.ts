@@ -13,7 +13,8 @@ export type DaemonState = 'unknown' | 'stopped' | 'starting' | 'running' | 'fail
 export interface RunningServer {
   name: string;
   up: boolean;
-  tools: string[];
+  /** How many tools it has. */
+  tools: number;
   restarts: number;
   last_error: string;
   runs: string;

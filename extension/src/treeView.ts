@@ -1,5 +1,5 @@
-// The "Servers and Tools" view: the servers the daemon runs (with their tools) and the
-// tools this window's session holds, read with the daemon's list_running tool.
+// The "Servers and Tools" view: the servers the daemon runs (shared by every window) and
+// the tools this window's session holds, read with the daemon's list_running tool.
 import * as vscode from 'vscode';
 import { OneMcpContext, Running } from './context';
 
@@ -88,16 +88,18 @@ export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
 export function toNodes(r: Running): Node[] {
   const servers: Node[] = r.servers.map((s) => ({
     label: s.name,
-    description: `${s.up ? 'up' : 'down'} · ${s.tools.length} tools${s.restarts ? ` · ${s.restarts} restarts` : ''}`,
+    description: `${s.up ? 'up' : 'down'} · ${s.tools} tools${s.restarts ? ` · ${s.restarts} restarts` : ''}`,
     tooltip: [s.runs, s.last_error && `last error: ${s.last_error}`].filter(Boolean).join('\n'),
     icon: s.up ? 'server-process' : 'warning',
-    children: s.tools.map((t) => ({ label: t, icon: 'tools' })),
   }));
   return [
     { label: 'Servers', description: String(servers.length), icon: 'server', children: servers },
     {
-      label: "This window's session",
+      label: "This window's extension session",
       description: `${r.session_tools.length} tools`,
+      tooltip:
+        "The tools granted to this window's OneMCP extension session (for example by 'Approve a Pending Server " +
+        "Install'). VS Code's chat connects as a session of its own, whose tools the daemon does not list to others yet.",
       icon: 'window',
       children: r.session_tools.map((t) => ({ label: t, icon: 'tools' })),
     },

@@ -85,7 +85,7 @@ export interface FakeWindow {
   api: Record<string, unknown>;
   settings: Record<string, unknown>;
   providers: Map<string, any>;
-  commands: Map<string, (...args: unknown[]) => unknown>;
+  commands: Map<string, (...args: unknown[]) => any>;
   statusBarItems: any[];
   trees: Map<string, any>;
   messages: { kind: string; text: string }[];
