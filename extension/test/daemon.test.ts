@@ -2,6 +2,7 @@
 // a stale endpoint file -> replaced. Settings reach the daemon as flags.
 import './harness';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { daemonFiles, findDaemon, readEndpointFile, startDaemon, stopDaemon } from '../src/daemon';
@@ -52,9 +53,17 @@ test('a stale endpoint file (dead pid) counts as no daemon and is replaced', asy
   fs.writeFileSync(s.endpointFile, JSON.stringify({ url: old.url, token: old.token, pid: old.pid }), { mode: 0o600 });
   assert.equal(daemonStatus(s), 3);
   assert.equal(await findDaemon(s.exe, s.env), undefined);
-  // A live pid that is not the daemon (pid reuse) does not hold the lock: stale too.
-  fs.writeFileSync(s.endpointFile, JSON.stringify({ url: old.url, token: old.token, pid: process.pid }), { mode: 0o600 });
-  assert.equal(await findDaemon(s.exe, s.env), undefined);
+  // A live pid that is not the daemon (pid reuse) holds no lock: stale too. (A child process,
+  // never this one: see the README on the daemon's race with such a file.)
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    fs.writeFileSync(s.endpointFile, JSON.stringify({ url: old.url, token: old.token, pid: other.pid }), { mode: 0o600 });
+    assert.equal(daemonStatus(s), 3);
+    assert.equal(await findDaemon(s.exe, s.env), undefined);
+  } finally {
+    other.kill();
+  }
+  fs.writeFileSync(s.endpointFile, JSON.stringify({ url: old.url, token: old.token, pid: old.pid }), { mode: 0o600 });
   const fresh = await startDaemon(s.exe, [], s.env);
   assert.notEqual(fresh.pid, old.pid);
   assert.notEqual(fresh.token, old.token);
