@@ -35,6 +35,9 @@ export class OneMcpContext implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the daemon's state or endpoint changes. */
   readonly onDidChange = this.changed.event;
+  private readonly moved = new vscode.EventEmitter<void>();
+  /** Fires when a known endpoint is gone or replaced (the daemon stopped or restarted). */
+  readonly onDidChangeEndpoint = this.moved.event;
   private readonly config: () => Config;
   private readonly env: Env;
   private readonly clientName: string;
@@ -72,12 +75,14 @@ export class OneMcpContext implements vscode.Disposable {
   private set(state: DaemonState, endpoint: Endpoint | undefined, error = ''): void {
     const moved = endpoint?.url !== this.endpointValue?.url || endpoint?.token !== this.endpointValue?.token;
     if (moved) void this.closeSession();
+    const replaced = moved && this.endpointValue !== undefined;
     const fire = moved || state !== this.stateValue || error !== this.lastErrorValue;
     this.stateValue = state;
     this.endpointValue = endpoint;
     this.lastErrorValue = error;
     if (error) this.output.appendLine(`error: ${error}`);
     if (fire && !this.disposed) this.changed.fire();
+    if (replaced && !this.disposed) this.moved.fire();
   }
 
   /** Looks for a live daemon without starting one. */
@@ -194,6 +199,7 @@ export class OneMcpContext implements vscode.Disposable {
     this.disposed = true;
     void this.closeSession();
     this.changed.dispose();
+    this.moved.dispose();
     this.output.dispose();
   }
 }

@@ -12,7 +12,9 @@ export class OneMcpServerProvider implements vscode.McpServerDefinitionProvider<
   readonly onDidChangeMcpServerDefinitions: vscode.Event<void>;
 
   constructor(private readonly ctx: OneMcpContext) {
-    this.onDidChangeMcpServerDefinitions = ctx.onDidChange;
+    // Only a daemon that stopped or restarted (new port or token) makes VS Code resolve
+    // again; the first start happens inside resolveMcpServerDefinition itself.
+    this.onDidChangeMcpServerDefinitions = ctx.onDidChangeEndpoint;
   }
 
   provideMcpServerDefinitions(): vscode.McpHttpServerDefinition[] {

@@ -58,7 +58,7 @@ test('resolving the definition starts the daemon with the settings and adds the 
   const ep = JSON.parse(fs.readFileSync(s.endpointFile, 'utf8'));
   assert.equal(resolved.uri.toString(), ep.url);
   assert.deepEqual(resolved.headers, { Authorization: `Bearer ${ep.token}` });
-  assert.ok(changes >= 1, 'VS Code is told the definition changed');
+  assert.equal(changes, 0, 'the first start is the resolution itself: no change event');
   assert.equal(daemonStatus(s), 0);
   assert.deepEqual(cmdline(ep.pid).slice(1), ['daemon', 'run', '--consent', 'ask', '--max-tools', '7']);
   // The definition now names the live daemon, and the header works on the real endpoint.
@@ -102,6 +102,8 @@ test('commands: show log, open registry, approve with nothing pending', async ()
 
 test('a settings change offers a restart; restart applies the new settings; stop asks first', async () => {
   const before = JSON.parse(fs.readFileSync(s.endpointFile, 'utf8'));
+  let definitionChanges = 0;
+  w.fake.providers.get('onemcp').onDidChangeMcpServerDefinitions(() => definitionChanges++);
   w.fake.messageAnswers.push(undefined);
   w.fake.changeSettings({ consent: 'never', maxTools: 3 });
   await settle();
@@ -110,8 +112,9 @@ test('a settings change offers a restart; restart applies the new settings; stop
   assert.notEqual(ep.pid, before.pid);
   assert.equal(alive(before.pid), false);
   assert.deepEqual(cmdline(ep.pid).slice(1), ['daemon', 'run', '--consent', 'never', '--max-tools', '3']);
-  // The provider hands out the new endpoint when VS Code resolves again.
+  // VS Code is told the definition changed, and gets the new endpoint when it resolves again.
   const p = w.fake.providers.get('onemcp');
+  assert.ok(definitionChanges >= 1, 'a restart tells VS Code the definition changed');
   const [def] = await p.provideMcpServerDefinitions();
   assert.equal((await p.resolveMcpServerDefinition(def)).headers.Authorization, `Bearer ${ep.token}`);
   // consent never reaches the daemon: find_tools starts nothing new.

@@ -100,3 +100,14 @@ test('window B asking for the same task gets the running server without approval
   assert.ok((await tools(a)).includes(dropped), 'still in A');
   assert.equal((await a.ctx.listRunning()).servers.length, 1, 'the server keeps running');
 });
+
+test('closing window A ends its session but leaves the daemon and window B working', async () => {
+  const ep = JSON.parse(fs.readFileSync(s.endpointFile, 'utf8'));
+  const bTools = await tools(b);
+  closeWindow(a);
+  a = undefined as unknown as LoadedWindow;
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(JSON.parse(fs.readFileSync(s.endpointFile, 'utf8')).pid, ep.pid);
+  assert.deepEqual(await tools(b), bTools);
+  assert.equal((await b.ctx.listRunning()).servers.length, 1);
+});
