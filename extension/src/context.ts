@@ -45,6 +45,7 @@ export class OneMcpContext implements vscode.Disposable {
   private endpointValue: Endpoint | undefined;
   private lastErrorValue = '';
   private starting: Promise<Endpoint> | undefined;
+  private connecting: Promise<Client> | undefined;
   private session: { client: Client; transport: StreamableHTTPClientTransport; endpoint: Endpoint } | undefined;
   private disposed = false;
 
@@ -138,7 +139,18 @@ export class OneMcpContext implements vscode.Disposable {
   private async client(): Promise<Client> {
     const ep = this.endpointValue ?? (await this.discover());
     if (!ep) throw new Error('the OneMCP daemon is not running');
-    if (this.session && this.session.endpoint === ep) return this.session.client;
+    const s = this.session;
+    if (s && s.endpoint.url === ep.url && s.endpoint.token === ep.token) return s.client;
+    // One connection at a time: concurrent callers share it rather than replace each other's.
+    if (!this.connecting) {
+      this.connecting = this.connect(ep).finally(() => {
+        this.connecting = undefined;
+      });
+    }
+    return this.connecting;
+  }
+
+  private async connect(ep: Endpoint): Promise<Client> {
     await this.closeSession();
     const transport = new StreamableHTTPClientTransport(new URL(ep.url), {
       requestInit: { headers: { Authorization: `Bearer ${ep.token}` } },
