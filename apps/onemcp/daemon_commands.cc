@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "commands.h"
@@ -47,11 +49,21 @@ int fail1(const Error& e) {
 
 bool processAlive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
+// Whether `pid` runs `onemcp daemon run` (a recycled pid, or a daemon still starting
+// while an old endpoint file names another process, must never be signalled).
+bool isDaemonProcess(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return cmdline.find(std::string("daemon\0run", 10)) != std::string::npos;
+}
+
 // The endpoint of a live daemon: its file is there, its pid lives and it holds the lock.
 Result<DaemonEndpoint> liveDaemon(const DaemonPaths& paths) {
   auto endpoint = readEndpointFile(paths.endpoint_file);
   if (!endpoint) return endpoint;
-  if (!processAlive(endpoint->pid)) return fail(ErrorCode::kNotFound, "the daemon's process is gone");
+  if (!processAlive(endpoint->pid) || !isDaemonProcess(endpoint->pid)) {
+    return fail(ErrorCode::kNotFound, "the daemon named in " + paths.endpoint_file.string() + " is gone");
+  }
   if (auto lock = LockFile::acquire(paths.lock_file); lock) {
     return fail(ErrorCode::kNotFound, "no daemon holds the lock");  // stale file
   }
