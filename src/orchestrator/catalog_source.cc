@@ -113,7 +113,7 @@ Result<std::vector<Offer>> CatalogToolSource::find(const std::string& task, std:
     if (!st.runnable) continue;
     Offer o;
     o.server_id = s.id;
-    o.name = s.meta.contains("config_key") ? s.meta.value("config_key", shortName(s)) : shortName(s);
+    o.name = shortName(s);  // a launch config's key can be anything ("searxng" for a PDF tool)
     o.description = s.server.value("description", "");
     o.score = r.score;
     o.verified = false;  // no verification record yet: the registry's verifier sets this
