@@ -26,7 +26,7 @@ text=$("$onemcp" registry search "weather forecast" -k 2)
 grep -q '^1\. ' <<<"$text" || fail "text output: $text"
 
 # Served on a free port, asked with --url.
-coproc SERVE { "$onemcp" registry serve --http 127.0.0.1:0 2>&1; }
+coproc SERVE { exec "$onemcp" registry serve --http 127.0.0.1:0 2>&1; }  # exec: the pid is the server
 serve_pid=$SERVE_PID
 url=""
 while IFS= read -r -t 60 line <&"${SERVE[0]}"; do
