@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "../percentile.h"
 #include "onemcp/common/clock.h"
 #include "onemcp/registry/catalog_import.h"
 #include "onemcp/registry/catalog_store.h"
@@ -74,11 +75,7 @@ void BM_ImportSeed(benchmark::State& state) {
   state.counters["seed_bytes"] = static_cast<double>(fs::file_size(kSeed));
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
+using onemcp::bench::percentile;
 
 void BM_ListPage(benchmark::State& state) {
   const auto backend = static_cast<Backend>(state.range(0));

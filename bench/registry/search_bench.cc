@@ -14,6 +14,7 @@
 #include <random>
 #include <vector>
 
+#include "../percentile.h"
 #include "onemcp/common/clock.h"
 #include "onemcp/common/paths.h"
 #include "onemcp/http/client.h"
@@ -139,11 +140,7 @@ Served* served(std::size_t synthetic, benchmark::State& state) {
   return slot.get();
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
+using onemcp::bench::percentile;
 
 void report(benchmark::State& state, const std::vector<double>& micros, const Served& s) {
   state.counters["p50_us"] = percentile(micros, 0.50);
