@@ -13,9 +13,9 @@ namespace {
 using sandbox::ProxySession;
 
 Json toolResult(Json structured, const std::string& text, bool is_error = false) {
-  Json out = {{"content", {{{"type", "text"}, {"text", text}}}}, {"structuredContent", std::move(structured)}};
-  if (is_error) out["isError"] = true;
-  return out;
+  mcp::CallToolResult r = mcp::textResult(text, is_error);
+  r.structuredContent = std::move(structured);
+  return Json(r);
 }
 
 mcp::Tool metaTool(std::string name, std::string description, Json schema) {
