@@ -80,6 +80,13 @@ Discovery Discoverer::fromNpm(std::string_view spec_text, std::vector<std::strin
     if (!served) {
       spec.notes.push_back("pinned version " + version + " is not served by the configured registry; using the newest served, " +
                            info->latest);
+      spec.install.pinned_not_served = name + "@" + version;
+      std::string served_list;
+      for (std::size_t i = info->versions.size() > 5 ? info->versions.size() - 5 : 0; i < info->versions.size(); ++i) {
+        served_list += (served_list.empty() ? "" : ", ") + info->versions[i];
+      }
+      addEvidence(spec, "install.pinned_not_served", "npm registry: " + name,
+                  "versions served: " + (info->versions.size() > 5 ? "…, " : std::string()) + served_list + "; not " + version);
     }
     chosen = served && !version.empty() ? version : info->latest;
     NodeManifest manifest = info->manifest;

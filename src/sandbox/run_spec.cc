@@ -76,6 +76,7 @@ void to_json(json& j, const RunSpec& s) {
   json install = {{"kind", toString(s.install.kind)}, {"packages", s.install.packages}};
   if (s.install.from_source) install["from_source"] = true;
   if (!s.install.build_command.empty()) install["build_command"] = s.install.build_command;
+  if (!s.install.pinned_not_served.empty()) install["pinned_not_served"] = s.install.pinned_not_served;
   j["install"] = std::move(install);
   j["command"] = s.command;
   if (!s.working_dir.empty()) j["working_dir"] = s.working_dir;
@@ -171,6 +172,10 @@ Result<RunSpec> parseChecked(const json& j) {
     auto build = stringArray(*it, "build_command");
     if (!build) return fail(build.error().wrap("install"));
     s.install.build_command = std::move(*build);
+    if (auto pin = it->find("pinned_not_served"); pin != it->end()) {
+      if (!pin->is_string()) return fail(fieldError("install.pinned_not_served", "must be a string"));
+      s.install.pinned_not_served = pin->get<std::string>();
+    }
   }
 
   auto command = stringArray(j, "command");

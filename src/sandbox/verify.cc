@@ -113,6 +113,8 @@ json VerificationRecord::toJson() const {
   if (!reason.empty()) j["reason"] = reason;
   if (!protocol_version.empty()) j["protocol_version"] = protocol_version;
   if (!server_info.empty()) j["server_info"] = server_info;
+  if (!installed.empty()) j["installed"] = installed;
+  if (!pinned_not_served.empty()) j["pinned_not_served"] = pinned_not_served;
   if (!tool_hash.empty()) {
     j["tool_hash"] = tool_hash;
     j["tools_changed"] = tools_changed;
@@ -135,6 +137,8 @@ std::string toolDefinitionsHash(const json& tools) {
 VerificationRecord Verifier::verify(const RunSpec& spec, const VerifyOptions& options) {
   VerificationRecord r;
   r.server = spec.name;
+  if (spec.install.kind != InstallKind::kNone && !spec.install.from_source) r.installed = spec.install.packages;
+  r.pinned_not_served = spec.install.pinned_not_served;
   const auto t0 = Clock::now();
   const auto deadline = t0 + options.budget;
   if (auto missing = missingValues(spec, options.env_values); !missing.empty()) {

@@ -32,6 +32,33 @@ TEST_F(DiscoveryNpm, APackageNobodyPublishedIsNotServed) {
   EXPECT_EQ(d.reason, "package not served by the configured registry: @onemcp-tests/no-such-package-4b1d");
 }
 
+// Real names from the registry snapshot (servers_latest.jsonl), probed with `npm view`
+// against this machine's registry: `docfork` is published on npmjs.com but answers E404
+// here; @flightradar24/fr24api-mcp is served only at 1.0.2 while the snapshot pins 1.0.1.
+TEST_F(DiscoveryNpm, ARealPackageTheRegistryDoesNotServeIsNotServed) {
+  Discovery d = discover("docfork@1.0.0");
+  EXPECT_EQ(d.outcome, Outcome::kNotServed);
+  EXPECT_EQ(d.reason, "package not served by the configured registry: docfork");
+}
+
+TEST_F(DiscoveryNpm, ARealPinnedVersionThatIsNotServedFallsBackWithFieldAndEvidence) {
+  Discovery d = discover("@flightradar24/fr24api-mcp@1.0.1");
+  ASSERT_TRUE(d.spec) << d.reason;
+  EXPECT_NE(d.outcome, Outcome::kNotServed) << d.reason;
+  EXPECT_EQ(d.spec->install.pinned_not_served, "@flightradar24/fr24api-mcp@1.0.1");
+  ASSERT_EQ(d.spec->install.packages.size(), 1u);
+  EXPECT_EQ(d.spec->install.packages[0], "@flightradar24/fr24api-mcp@1.0.2");
+  bool evidence = false;
+  for (const auto& e : d.spec->evidence) {
+    evidence |= e.field == "install.pinned_not_served" && e.detail.find("1.0.2") != std::string::npos;
+  }
+  EXPECT_TRUE(evidence) << nlohmann::json(*d.spec).dump(2);
+  // The field survives a round trip through the document.
+  auto back = parseRunSpec(nlohmann::json(*d.spec));
+  ASSERT_TRUE(back) << back.error().toString();
+  EXPECT_EQ(back->install.pinned_not_served, "@flightradar24/fr24api-mcp@1.0.1");
+}
+
 TEST_F(DiscoveryNpm, AMissingPinnedVersionFallsBackToTheNewestServed) {
   Discovery d = discover("@modelcontextprotocol/server-memory@0.0.1");
   ASSERT_EQ(d.outcome, Outcome::kRunnable) << d.reason;

@@ -47,6 +47,9 @@ struct InstallStep {
   // Run after the install in working_dir, still in the networked install step
   // (e.g. {"npm", "run", "build"} for a TypeScript server). Empty: none.
   std::vector<std::string> build_command{};
+  // The spec the input pinned ("name@1.0.1") when the configured registry does not serve
+  // that version: packages then name the newest served one instead. Empty: no fallback.
+  std::string pinned_not_served{};
 };
 
 struct TransportSpec {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -82,6 +83,10 @@ struct VerificationRecord {
   int prompts = 0;
   std::string tool_hash;  // sha256 of the canonical tool definitions
   bool tools_changed = false;  // against VerifyOptions::previous_tool_hash
+  // What was installed, and the pinned spec it replaced when the registry does not serve
+  // that version (from the run spec's install step).
+  std::vector<std::string> installed;
+  std::string pinned_not_served;
 
   [[nodiscard]] nlohmann::json toJson() const;
 };
