@@ -216,9 +216,12 @@ Discovery Discoverer::fromGit(std::string_view url) {
 void Census::add(const Discovery& d) {
   ++total;
   ++by_outcome[std::string(toString(d.outcome))];
+  if (d.spec && !d.spec->install.pinned_not_served.empty()) ++pinned_not_served;
   if (!d.reason.empty()) ++by_reason[std::string(toString(d.outcome)) + ": " + foldReason(d.reason)];
 }
 
-json Census::toJson() const { return {{"total", total}, {"by_outcome", by_outcome}, {"by_reason", by_reason}}; }
+json Census::toJson() const {
+  return {{"total", total}, {"by_outcome", by_outcome}, {"by_reason", by_reason}, {"pinned_not_served", pinned_not_served}};
+}
 
 }  // namespace onemcp::sandbox

@@ -8,6 +8,7 @@ list(APPEND SANDBOX_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/detect_misc.cc
   ${CMAKE_CURRENT_LIST_DIR}/detect_readme.cc
   ${CMAKE_CURRENT_LIST_DIR}/sources.cc
+  ${CMAKE_CURRENT_LIST_DIR}/caching_runner.cc
   ${CMAKE_CURRENT_LIST_DIR}/discovery.cc
   ${CMAKE_CURRENT_LIST_DIR}/discovery_env.cc
   ${CMAKE_CURRENT_LIST_DIR}/discovery_launch.cc

@@ -69,9 +69,9 @@ class ProcessRunner final : public CommandRunner {
 
 class NpmCliRegistry final : public NpmRegistry {
  public:
-  explicit NpmCliRegistry(CommandRunner& runner) : runner_(runner) {}
+  NpmCliRegistry(CommandRunner& runner, std::chrono::milliseconds timeout) : runner_(runner), timeout_(timeout) {}
   Result<NpmPackage> view(const std::string& spec) override {
-    auto out = runner_.run({"npm", "view", spec, "--json"}, std::chrono::seconds(60));
+    auto out = runner_.run({"npm", "view", spec, "--json"}, timeout_);
     if (!out) {
       if (out.error().code == ErrorCode::kTimeout) return fail(ErrorCode::kUnavailable, "npm registry: " + out.error().message);
       return fail(ErrorCode::kUnavailable, "npm could not be run: " + out.error().message);
@@ -96,6 +96,7 @@ class NpmCliRegistry final : public NpmRegistry {
 
  private:
   CommandRunner& runner_;
+  std::chrono::milliseconds timeout_;
 };
 
 class GitCliClient final : public GitClient {
@@ -256,8 +257,8 @@ Result<NpmPackage> parseNpmView(std::string_view text) {
 }
 
 std::unique_ptr<CommandRunner> makeProcessRunner() { return std::make_unique<ProcessRunner>(); }
-std::unique_ptr<NpmRegistry> makeNpmCliRegistry(CommandRunner& runner) {
-  return std::make_unique<NpmCliRegistry>(runner);
+std::unique_ptr<NpmRegistry> makeNpmCliRegistry(CommandRunner& runner, std::chrono::milliseconds timeout) {
+  return std::make_unique<NpmCliRegistry>(runner, timeout);
 }
 std::unique_ptr<GitClient> makeGitCliClient(CommandRunner& runner) { return std::make_unique<GitCliClient>(runner); }
 std::unique_ptr<Reachability> makeProbingReachability(CommandRunner& runner) {

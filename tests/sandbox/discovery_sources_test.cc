@@ -1,3 +1,6 @@
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "discovery_fakes.h"
@@ -50,6 +53,7 @@ TEST_F(DiscoverySources, MissingPinnedVersionFallsBackToNewestAndSaysSo) {
   EXPECT_EQ(d.spec->install.packages, (std::vector<std::string>{"mcp-trends-hub@1.6.0"}));
   ASSERT_EQ(d.spec->notes.size(), 1u);
   EXPECT_NE(d.spec->notes[0].find("pinned version 1.6.2 is not served"), std::string::npos);
+  EXPECT_EQ(d.spec->install.pinned_not_served, "mcp-trends-hub@1.6.2");
 }
 
 TEST_F(DiscoverySources, ServedPinnedVersionIsKept) {
@@ -227,6 +231,81 @@ TEST(ServerName, IsStableAndSafe) {
   EXPECT_EQ(serverNameFrom("io.github.acme/Weather Tool"), "weather-tool");
   EXPECT_EQ(serverNameFrom("https://github.com/a/b.git"), "b");
   EXPECT_EQ(serverNameFrom("///"), "server");
+}
+
+}  // namespace
+}  // namespace onemcp::sandbox
+
+namespace onemcp::sandbox {
+namespace {
+
+// Counts the calls that reach it; answers with the argv joined, or fails to run "broken".
+class CountingRunner final : public CommandRunner {
+ public:
+  Result<CommandOutput> run(const std::vector<std::string>& argv, std::chrono::milliseconds,
+                            const std::string&) override {
+    ++calls;
+    if (argv.back() == "broken") return fail(ErrorCode::kTimeout, "did not finish");
+    std::string joined;
+    for (const auto& a : argv) joined += a + " ";
+    return CommandOutput{argv.back() == "missing" ? 1 : 0, joined, "stderr of " + argv.back()};
+  }
+  int calls = 0;
+};
+
+class CachingRunnerTest : public ::testing::Test {
+ protected:
+  CachingRunnerTest()
+      : file_(std::filesystem::temp_directory_path() /
+              ("onemcp-cache-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".jsonl")) {
+    std::filesystem::remove(file_);
+  }
+  ~CachingRunnerTest() override { std::filesystem::remove(file_); }
+  std::filesystem::path file_;
+  CountingRunner inner_;
+};
+
+TEST_F(CachingRunnerTest, AsksOnceAndAnswersAgainFromTheFileInANewRunner) {
+  {
+    CachingRunner cache(inner_, file_, std::chrono::hours(1));
+    auto a = cache.run({"npm", "view", "x"}, std::chrono::seconds(1));
+    auto b = cache.run({"npm", "view", "x"}, std::chrono::seconds(1));
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(b->out, "npm view x ");
+    EXPECT_EQ(b->err, "stderr of x");
+    auto missing = cache.run({"npm", "view", "missing"}, std::chrono::seconds(1));
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->exit_code, 1);
+    EXPECT_EQ(inner_.calls, 2);
+    EXPECT_EQ(cache.hits(), 1);
+    EXPECT_EQ(cache.misses(), 2);
+  }
+  CachingRunner again(inner_, file_, std::chrono::hours(1));
+  auto c = again.run({"npm", "view", "missing"}, std::chrono::seconds(1));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->exit_code, 1);
+  EXPECT_EQ(inner_.calls, 2);
+  EXPECT_EQ(again.hits(), 1);
+}
+
+TEST_F(CachingRunnerTest, FailuresToRunAreNotKept) {
+  CachingRunner cache(inner_, file_, std::chrono::hours(1));
+  EXPECT_FALSE(cache.run({"npm", "view", "broken"}, std::chrono::seconds(1)));
+  EXPECT_FALSE(cache.run({"npm", "view", "broken"}, std::chrono::seconds(1)));
+  EXPECT_EQ(inner_.calls, 2);
+}
+
+TEST_F(CachingRunnerTest, AnswersOlderThanMaxAgeAreAskedAgain) {
+  {
+    CachingRunner cache(inner_, file_, std::chrono::hours(1));
+    ASSERT_TRUE(cache.run({"npm", "view", "x"}, std::chrono::seconds(1)));
+  }
+  // A torn last line (a crash mid-write) is skipped, not an error.
+  std::ofstream(file_, std::ios::app) << "{\"key\": \"np";
+  CachingRunner stale(inner_, file_, std::chrono::seconds(-1));
+  ASSERT_TRUE(stale.run({"npm", "view", "x"}, std::chrono::seconds(1)));
+  EXPECT_EQ(inner_.calls, 2);
 }
 
 }  // namespace

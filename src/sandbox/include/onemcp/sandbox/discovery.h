@@ -95,6 +95,7 @@ struct Census {
   std::map<std::string, int> by_outcome;
   std::map<std::string, int> by_reason;  // reasons with variable parts folded
   int total = 0;
+  int pinned_not_served = 0;  // runnable on the newest served version instead of the pinned one
   void add(const Discovery& d);
   [[nodiscard]] nlohmann::json toJson() const;
 };

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,8 +114,36 @@ class CommandRunner {
 };
 std::unique_ptr<CommandRunner> makeProcessRunner();
 
+// Keeps the answers of another runner in a JSONL file (argv -> exit code, stdout, stderr)
+// and gives them back for `max_age`: the online census asks npm once per package, not
+// once per run. A command that could not be run, or timed out, is not kept. Safe to call
+// from several threads; the inner runner is called without the lock held.
+class CachingRunner final : public CommandRunner {
+ public:
+  CachingRunner(CommandRunner& inner, std::filesystem::path file, std::chrono::seconds max_age);
+  Result<CommandOutput> run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                            const std::string& cwd = {}) override;
+  [[nodiscard]] int hits() const;
+  [[nodiscard]] int misses() const;
+
+ private:
+  struct Entry {
+    CommandOutput output;
+    std::int64_t at = 0;  // seconds since the epoch
+  };
+  CommandRunner& inner_;
+  std::filesystem::path file_;
+  std::chrono::seconds max_age_;
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> entries_;  // guarded by mu_; key: argv joined by NUL
+  int hits_ = 0;                          // guarded by mu_
+  int misses_ = 0;                        // guarded by mu_
+};
+
 // `npm view <spec> --json` through npm's own configuration (registry, proxy, CA).
-std::unique_ptr<NpmRegistry> makeNpmCliRegistry(CommandRunner& runner);
+// `timeout` bounds each lookup; a lookup that takes longer is kUnavailable, never a hang.
+std::unique_ptr<NpmRegistry> makeNpmCliRegistry(CommandRunner& runner,
+                                                std::chrono::milliseconds timeout = std::chrono::seconds(60));
 // `git clone --depth 1`.
 std::unique_ptr<GitClient> makeGitCliClient(CommandRunner& runner);
 // Asks once and remembers: PyPI through pip's configured index, a Git host by
