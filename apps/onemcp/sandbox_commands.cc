@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "onemcp/common/log.h"
 #include "onemcp/common/paths.h"
 #include "onemcp/sandbox/apt_sources.h"
+#include "onemcp/sandbox/discovery.h"
 #include "onemcp/sandbox/engine_client.h"
 #include "onemcp/sandbox/host_config.h"
 #include "onemcp/sandbox/image_builder.h"
@@ -36,23 +38,66 @@ void progressToStderr(std::string_view line) {
   std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
 }
 
-// "@scope/name@1.2" -> "@scope/name"
-std::string packageName(const std::string& spec) {
-  const auto at = spec.find('@', 1);
-  return at == std::string::npos ? spec : spec.substr(0, at);
-}
-
 struct RunArgs {
-  std::string package;
+  std::string input;
   std::string spec_file;
+  std::string server;
   std::vector<std::string> grants;
   std::vector<std::string> env;
   std::vector<std::string> args;
   std::string node_major;
   bool network = false;
+  bool offline = false;
 };
 
-Result<RunSpec> specFrom(const RunArgs& a) {
+// The run spec `sandbox run` hosts: a --spec file as written, else what discovery makes of
+// the input (any kind `sandbox inspect` takes). A discovery that ends without a runnable
+// spec is an error with its reason; `needs-secret`/`needs-config` run once --env gives
+// every required value.
+Result<RunSpec> discoveredSpec(const RunArgs& a, const std::map<std::string, std::string>& given) {
+  World world(a.offline);
+  Discoverer discoverer = world.discoverer();
+  Discovery d;
+  if (a.server.empty()) {
+    d = discoverer.discover(a.input);
+  } else {
+    // One server of an mcpServers block (inline JSON or a file), by its key.
+    std::string body = a.input;
+    if (!body.starts_with("{")) {
+      std::ifstream in(a.input);
+      body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    auto block = nlohmann::json::parse(body, nullptr, false, true);
+    if (!block.is_object()) return fail(ErrorCode::kInvalidInput, "--server needs an mcpServers block (JSON or a file): " + a.input);
+    std::vector<std::string> names;
+    for (auto& one : discoverer.fromMcpServers(block, "input")) {
+      if (one.spec) names.push_back(one.spec->name);
+      if (one.spec && one.spec->name == serverNameFrom(a.server)) d = std::move(one);
+    }
+    if (!d.spec) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+      return fail(ErrorCode::kNotFound, "no server '" + a.server + "' in the block (it has: " + list + ")");
+    }
+  }
+  const bool runs = d.outcome == Outcome::kRunnable || d.outcome == Outcome::kNeedsSecret ||
+                    d.outcome == Outcome::kNeedsConfig;
+  if (!d.spec || !runs) {
+    return fail(d.outcome == Outcome::kInvalid ? ErrorCode::kInvalidInput : ErrorCode::kUnavailable,
+                "cannot run " + d.input + ": " + std::string(toString(d.outcome)) + (d.reason.empty() ? "" : ": " + d.reason));
+  }
+  std::string missing;
+  for (const auto& e : d.spec->env) {
+    if (e.required && !e.value && given.count(e.name) == 0) missing += (missing.empty() ? "" : ", ") + e.name;
+  }
+  if (!missing.empty()) {
+    return fail(ErrorCode::kInvalidInput, d.input + " needs " + missing + ": give each with --env NAME=VALUE");
+  }
+  for (const auto& n : d.spec->notes) std::fprintf(stderr, "%s: note: %s\n", d.spec->name.c_str(), n.c_str());
+  return std::move(*d.spec);
+}
+
+Result<RunSpec> specFrom(const RunArgs& a, const std::map<std::string, std::string>& given) {
   RunSpec spec;
   if (!a.spec_file.empty()) {
     std::ifstream in(a.spec_file);
@@ -64,13 +109,10 @@ Result<RunSpec> specFrom(const RunArgs& a) {
     ONEMCP_TRY(parsed);
     spec = std::move(*parsed);
   } else {
-    if (a.package.empty()) return fail(ErrorCode::kInvalidInput, "give an npm package or --spec");
-    const std::string name = packageName(a.package);
-    spec.name = sanitizeName(name.substr(name.rfind('/') + 1));
-    spec.runtime = Runtime::kNode;
-    spec.install = {InstallKind::kNpm, {a.package}};
-    // npx finds the package's own bin in the installed prefix, offline.
-    spec.command = {"npx", "--offline", "--no-install", name};
+    if (a.input.empty()) return fail(ErrorCode::kInvalidInput, "give an input (package, folder, URL, JSON) or --spec");
+    auto found = discoveredSpec(a, given);
+    ONEMCP_TRY(found);
+    spec = std::move(*found);
   }
   spec.command.insert(spec.command.end(), a.args.begin(), a.args.end());
   if (!a.node_major.empty()) spec.node_major = a.node_major;
@@ -141,19 +183,19 @@ int serveOnStdio(HostedServer& server) {
 void addRun(CLI::App& sandbox, CommandRegistry& registry) {
   auto args = std::make_shared<RunArgs>();
   auto* run = sandbox.add_subcommand(
-      "run", "Run an npm MCP server (or a run spec) sandboxed, served on this stdio");
-  run->add_option("package", args->package, "npm package spec, e.g. @scope/name@1.2");
-  run->add_option("--spec", args->spec_file, "a run spec JSON file instead of a package");
+      "run", "Run an MCP server sandboxed, served on this stdio: discovered from a package, folder, URL or JSON, or a run spec");
+  run->add_option("input", args->input,
+                  "npm spec, pypi:NAME, OCI image, server.json file or JSON, folder, Git URL, mcpServers JSON, "
+                  "or a launch command line");
+  run->add_option("--spec", args->spec_file, "a run spec JSON file instead of an input");
+  run->add_option("--server", args->server, "the server of an mcpServers block to run (default: its first)");
+  run->add_flag("--offline", args->offline, "ask no registry during discovery");
   run->add_option("--grant", args->grants, "host path the server may use: PATH[:rw]");
   run->add_flag("--network", args->network, "let the server use the network");
-  run->add_option("--env", args->env, "environment for the server: K=V");
+  run->add_option("--env", args->env, "environment for the server: K=V (a secret or setting it needs)");
   run->add_option("--node-major", args->node_major, "Node major for the runtime image");
   run->add_option("--arg", args->args, "argument appended to the server's command");
   run->callback([args, &registry] {
-    auto spec = specFrom(*args);
-    if (!spec) return registry.setExitCode(report(spec.error()));
-    auto sb = openSandbox(true);
-    if (!sb) return registry.setExitCode(report(sb.error()));
     StartOptions opts;
     opts.progress = progressToStderr;
     for (const auto& kv : args->env) {
@@ -162,8 +204,16 @@ void addRun(CLI::App& sandbox, CommandRegistry& registry) {
         return registry.setExitCode(report(Error(ErrorCode::kInvalidInput, "--env " + kv.substr(0, 40) + ": expected K=V")));
       }
       opts.env_values[kv.substr(0, eq)] = kv.substr(eq + 1);
-      spec->env.push_back({kv.substr(0, eq), "", false, true, std::nullopt});
     }
+    auto spec = specFrom(*args, opts.env_values);
+    if (!spec) return registry.setExitCode(report(spec.error()));
+    // A value for a variable the spec does not name is still passed, as a secret (never logged).
+    for (const auto& [name, value] : opts.env_values) {
+      bool known = std::any_of(spec->env.begin(), spec->env.end(), [&](const EnvVar& e) { return e.name == name; });
+      if (!known) spec->env.push_back({name, "", false, true, std::nullopt});
+    }
+    auto sb = openSandbox(true);
+    if (!sb) return registry.setExitCode(report(sb.error()));
     auto server = sb->host->start(*spec, opts);
     if (!server) return registry.setExitCode(report(server.error()));
     registry.setExitCode(serveOnStdio(**server));
