@@ -39,3 +39,11 @@ onemcp_test(discovery_real_packages_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_real_packages_test.cc
   DEPS onemcp::sandbox
   LABELS "integration;docker;npm")
+onemcp_test(discovery_sandbox_fixtures_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_sandbox_fixtures_test.cc
+  DEPS onemcp::sandbox
+  LABELS "integration;docker;npm")
+# `onemcp sandbox run <input>` for every kind of input, served on stdio.
+add_test(NAME sandbox_run_cli_test
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/run_cli_test.sh $<TARGET_FILE:onemcp>)
+set_tests_properties(sandbox_run_cli_test PROPERTIES LABELS "integration;docker;npm" TIMEOUT 900)
