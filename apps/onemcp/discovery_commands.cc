@@ -1,9 +1,12 @@
 // `onemcp sandbox inspect|verify <input>`: how OneMCP would run a server (the run spec
 // with its evidence) and whether it really runs (the verification record). Attaches to
 // the `sandbox` subcommand that sandbox_commands.cc creates (or creates it).
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +32,9 @@ struct DiscoveryArgs {
   bool offline = false;
   bool census = false;
   bool local = false;
+  bool online = false;
+  int jobs = 4;
+  int lookup_timeout_s = 20;
   int timeout_s = 120;
   std::vector<std::string> env;
 };
@@ -67,43 +73,80 @@ void printDiscovery(const Discovery& d) {
   for (const auto& e : s.evidence) std::printf("  %-20s %s: %s\n", e.field.c_str(), e.source.c_str(), e.detail.c_str());
 }
 
-// Each line of a JSONL file: a registry row (server_json), a launch row (mcpServers), or
-// a server.json. Counts by outcome; never queries a registry per entry.
+// One line of a census file: a registry row (server_json), a launch row (mcpServers), or a
+// server.json.
+std::vector<Discovery> censusEntry(Discoverer& discoverer, const std::string& line, const std::string& label) {
+  json row = json::parse(line, nullptr, false);
+  if (row.is_object() && row.contains("server_json")) return {discoverer.fromServerJson(row["server_json"])};
+  if (row.is_object() && row.contains("mcpServers")) return discoverer.fromMcpServers(row, label);
+  if (row.is_object()) return {discoverer.fromServerJson(row)};
+  Discovery bad(label, InputKind::kServerJson);
+  bad.outcome = Outcome::kInvalid;
+  bad.reason = "not a JSON object";
+  return {bad};
+}
+
+// Counts by outcome over a JSONL file. Offline it asks no registry. Online it asks npm
+// for each package (through npm's own configuration; answers cached for a day in the cache
+// dir, at most `jobs` lookups at a time, each bounded by `lookup_timeout_s`) and probes
+// PyPI once; Git hosts and image registries are not probed in either mode.
 int runCensus(const DiscoveryArgs& a) {
   std::ifstream in(a.input);
   if (!in) {
     std::fprintf(stderr, "onemcp: cannot read %s\n", a.input.c_str());
     return 1;
   }
-  World world(true);
-  Discoverer discoverer = world.discoverer();
-  Census census;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty()) continue;
-    json row = json::parse(line, nullptr, false);
-    std::string label = a.input + " line " + std::to_string(n);
-    if (row.is_object() && row.contains("server_json")) {
-      census.add(discoverer.fromServerJson(row["server_json"]));
-    } else if (row.is_object() && row.contains("mcpServers")) {
-      for (const auto& d : discoverer.fromMcpServers(row, label)) census.add(d);
-    } else if (row.is_object()) {
-      census.add(discoverer.fromServerJson(row));
-    } else {
-      Discovery bad(label, InputKind::kServerJson);
-      bad.outcome = Outcome::kInvalid;
-      bad.reason = "not a JSON object";
-      census.add(bad);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
+  std::vector<std::vector<Discovery>> found(lines.size());
+  auto label = [&](std::size_t i) { return a.input + " line " + std::to_string(i + 1); };
+  json stats = {{"mode", a.online ? "online" : "offline"}};
+  if (!a.online) {
+    World world(true);
+    Discoverer discoverer = world.discoverer();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (!lines[i].empty()) found[i] = censusEntry(discoverer, lines[i], label(i));
     }
+  } else {
+    auto process = makeProcessRunner();
+    CachingRunner cache(*process, Paths::resolve(processEnv()).cache_dir / "census" / "npm-view.jsonl",
+                        std::chrono::hours(24));
+    auto npm = makeNpmCliRegistry(cache, std::chrono::seconds(a.lookup_timeout_s));
+    const bool pypi = makeProbingReachability(*process)->pypi();
+    FixedReachability reach(pypi, false, false);
+    std::atomic<std::size_t> next{0};
+    {
+      std::vector<std::jthread> workers;
+      for (int w = 0; w < std::max(1, a.jobs); ++w) {
+        workers.emplace_back([&] {
+          Discoverer discoverer(DiscoveryServices{npm.get(), nullptr, &reach, {}});
+          for (std::size_t i = next++; i < lines.size(); i = next++) {
+            if (!lines[i].empty()) found[i] = censusEntry(discoverer, lines[i], label(i));
+          }
+        });
+      }
+    }
+    stats["pypi_reachable"] = pypi;
+    stats["npm_lookups"] = cache.misses();
+    stats["npm_cache_hits"] = cache.hits();
+    std::fprintf(stderr, "npm: %d lookups, %d answered from the cache; PyPI %s\n", cache.misses(), cache.hits(),
+                 pypi ? "reachable" : "not reachable");
+  }
+  Census census;
+  for (const auto& entry : found) {
+    for (const auto& d : entry) census.add(d);
   }
   if (a.json_out) {
-    std::cout << census.toJson().dump(2) << "\n";
+    json j = census.toJson();
+    j.update(stats);
+    std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::printf("%d entries\n", census.total);
+  std::printf("%d entries (%s)\n", census.total, a.online ? "online: npm asked" : "offline: no registry asked");
   for (const auto& [outcome, count] : census.by_outcome) std::printf("  %-16s %5d\n", outcome.c_str(), count);
+  if (census.pinned_not_served > 0) {
+    std::printf("  (%d ran on the newest served version: the pinned one is not served)\n", census.pinned_not_served);
+  }
   std::printf("by reason:\n");
   for (const auto& [reason, count] : census.by_reason) std::printf("  %5d  %s\n", count, reason.c_str());
   return 0;
@@ -237,6 +280,11 @@ void addDiscoveryCommands(CLI::App& app, CommandRegistry& registry) {
   inspect->add_flag("--offline", args->offline, "ask no registry; treat PyPI, Git hosts and image registries as unreachable");
   inspect->add_flag("--census", args->census,
                     "INPUT is a JSONL file (registry rows or launch configurations): print the counts by outcome");
+  inspect->add_flag("--online", args->online,
+                    "with --census: ask npm for each package (cached a day; bounded lookups) and probe PyPI");
+  inspect->add_option("--jobs", args->jobs, "with --census --online: npm lookups at a time (default 4)");
+  inspect->add_option("--lookup-timeout", args->lookup_timeout_s,
+                      "with --census --online: seconds per npm lookup before it counts as unreachable (default 20)");
   inspect->callback([args, &registry] { registry.setExitCode(runInspect(*args)); });
 
   auto* verify = sandbox->add_subcommand(
