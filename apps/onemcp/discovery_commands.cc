@@ -184,16 +184,6 @@ void printRecord(const VerificationRecord& r) {
   if (!r.tool_hash.empty()) std::printf("%-12s %s\n", "tool hash", r.tool_hash.c_str());
 }
 
-// Where the image recipes are: $ONEMCP_IMAGES_DIR, else the source tree's images/.
-std::string recipesDir() {
-  if (const char* dir = std::getenv("ONEMCP_IMAGES_DIR")) return dir;
-#ifdef ONEMCP_SOURCE_DIR
-  return std::string(ONEMCP_SOURCE_DIR) + "/images";
-#else
-  return "/usr/share/onemcp/images";
-#endif
-}
-
 std::unique_ptr<SpecRunner> sandboxRunner(std::unique_ptr<DockerClient>& docker, std::unique_ptr<ImageBuilder>& images,
                                           std::unique_ptr<ServerHost>& host, Error& error) {
   auto client = makeEngineClient(EngineOptions::fromEnv(processEnv()));
@@ -203,7 +193,7 @@ std::unique_ptr<SpecRunner> sandboxRunner(std::unique_ptr<DockerClient>& docker,
     return nullptr;
   }
   docker = std::move(*client);
-  BuildEnvironment env{recipesDir(), debian->mirror, debian->suite,
+  BuildEnvironment env{defaultRecipesDir(processEnv()), debian->mirror, debian->suite,
                        Paths::resolve(processEnv()).cache_dir / "images", {}};
   if (const char* img = std::getenv("ONEMCP_NODE_IMAGE")) env.configured["node"] = img;
   if (const char* img = std::getenv("ONEMCP_PYTHON_IMAGE")) env.configured["python"] = img;
