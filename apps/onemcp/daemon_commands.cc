@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -45,6 +46,19 @@ struct DaemonArgs {
 };
 
 DaemonPaths daemonPaths() { return DaemonPaths::from(Paths::resolve(processEnv())); }
+
+// The default owner label of the daemon's containers: one per user and state database, so
+// that daemons with other XDG folders (tests, a second account's setup) never adopt or
+// remove each other's containers. FNV-1a: stable across builds and machines.
+std::string defaultOwner(const DaemonPaths& paths) {
+  std::uint32_t h = 2166136261U;
+  for (const char c : paths.state_db.string()) {
+    h = (h ^ static_cast<unsigned char>(c)) * 16777619U;
+  }
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", h);
+  return "daemon-" + std::to_string(::getuid()) + "-" + hex;
+}
 
 int fail1(const Error& e) {
   std::fprintf(stderr, "onemcp: %s\n", e.toString().c_str());
@@ -107,7 +121,7 @@ int runDaemon(const DaemonArgs& a) {
   // The daemon's own owner label, and stdio servers that a restarted daemon can attach
   // to again.
   sandbox::HostPolicy policy = sb->host->policy();
-  policy.owner = a.owner.empty() ? "daemon-" + std::to_string(::getuid()) : a.owner;
+  policy.owner = a.owner.empty() ? defaultOwner(paths) : a.owner;
   policy.reattachable_stdio = true;
   sandbox::ServerHost host(*sb->docker, *sb->images, policy);
   std::error_code ec;
@@ -263,8 +277,8 @@ void addDaemonCommands(CLI::App& app, CommandRegistry& registry) {
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     cmd->add_option("--sandbox-owner", a->owner,
-                    "Owner label of the daemon's containers (default daemon-<uid>); a restarted "
-                    "daemon adopts or removes the containers of this owner");
+                    "Owner label of the daemon's containers (default daemon-<uid>-<hash of the "
+                    "state file>); a restarted daemon adopts or removes the containers of this owner");
   };
   auto* run = daemon->add_subcommand("run", "Run the daemon in the foreground");
   addFlags(run);
