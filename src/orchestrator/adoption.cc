@@ -23,7 +23,8 @@ Result<int> removeStrays(sandbox::DockerClient& docker, const std::string& owner
     if (auto r = docker.removeContainer(c.id, true); r) {
       ++removed;
     } else {
-      log::warn("daemon: cannot remove stray container {}: {}", c.id.substr(0, 12), r.error().message);
+      log::warn("daemon: cannot remove stray container {}: {}", c.id.substr(0, 12),
+                r.error().message);
     }
   }
   auto networks = docker.listNetworks(mine);

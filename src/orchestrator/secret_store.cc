@@ -19,8 +19,9 @@ Result<json> load(const std::filesystem::path& file) {
   auto j = json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.value("servers", json()).is_object()) {
     return fail(ErrorCode::kInvalidInput,
-                file.string() + " is not a OneMCP secrets file (expected {\"servers\": {...}}); "
-                                "fix or remove it");
+                file.string() +
+                    " is not a OneMCP secrets file (expected {\"servers\": {...}}); "
+                    "fix or remove it");
   }
   return j;
 }
@@ -40,8 +41,10 @@ Result<std::map<std::string, std::string>> SecretStore::get(const std::string& s
   return out;
 }
 
-Result<void> SecretStore::put(const std::string& server_id, const std::string& name, const std::string& value) {
-  if (server_id.empty() || name.empty()) return fail(ErrorCode::kInvalidParams, "a secret needs a server and a name");
+Result<void> SecretStore::put(const std::string& server_id, const std::string& name,
+                              const std::string& value) {
+  if (server_id.empty() || name.empty())
+    return fail(ErrorCode::kInvalidParams, "a secret needs a server and a name");
   std::lock_guard lock(mu_);
   auto j = load(file_);
   if (!j) return fail(j.error());
@@ -51,7 +54,8 @@ Result<void> SecretStore::put(const std::string& server_id, const std::string& n
   return writePrivateFile(file_, j->dump(2));
 }
 
-std::vector<std::string> SecretStore::missing(const std::string& server_id, const std::vector<std::string>& names) {
+std::vector<std::string> SecretStore::missing(const std::string& server_id,
+                                              const std::vector<std::string>& names) {
   auto have = get(server_id);
   std::vector<std::string> out;
   for (const auto& n : names) {

@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <chrono>
-
 #include <nlohmann/json.hpp>
 
 #include "onemcp/common/log.h"
@@ -14,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 constexpr int kSchemaVersion = 1;
-constexpr std::size_t kBatchRows = 256;                   // a full batch is written at once
+constexpr std::size_t kBatchRows = 256;                       // a full batch is written at once
 constexpr auto kBatchDelay = std::chrono::milliseconds(200);  // otherwise at most this late
 
 constexpr const char* kSchema = R"sql(
@@ -42,8 +41,9 @@ CREATE INDEX IF NOT EXISTS usage_by_tool ON usage (server, tool);
 )sql";
 
 json offerJson(const Offer& o) {
-  return {{"server_id", o.server_id}, {"name", o.name}, {"description", o.description},
-          {"score", o.score},         {"verified", o.verified}, {"consent_reasons", o.consent_reasons},
+  return {{"server_id", o.server_id},     {"name", o.name},
+          {"description", o.description}, {"score", o.score},
+          {"verified", o.verified},       {"consent_reasons", o.consent_reasons},
           {"secrets", o.secrets}};
 }
 
@@ -70,7 +70,8 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
 
   Stmt& bind(int i, const std::string& v) {
-    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    if (rc_ == SQLITE_OK)
+      rc_ = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
   Stmt& bind(int i, std::int64_t v) {
@@ -89,7 +90,8 @@ class Stmt {
     return {};
   }
   Error error(std::string_view what) const {
-    return Error(ErrorCode::kIo, "state database: " + std::string(what) + ": " + sqlite3_errmsg(db_));
+    return Error(ErrorCode::kIo,
+                 "state database: " + std::string(what) + ": " + sqlite3_errmsg(db_));
   }
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
@@ -107,8 +109,8 @@ class Stmt {
 
 Result<std::unique_ptr<StateStore>> StateStore::open(const std::filesystem::path& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
@@ -118,7 +120,8 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::filesystem::path
   std::unique_ptr<StateStore> store(new StateStore(db));
   const std::string where = " (" + path.string() + ")";
   if (path != ":memory:") {
-    if (auto r = store->exec("PRAGMA journal_mode=WAL"); !r) return fail(r.error().wrap("not a database" + where));
+    if (auto r = store->exec("PRAGMA journal_mode=WAL"); !r)
+      return fail(r.error().wrap("not a database" + where));
   }
   if (auto r = store->exec("PRAGMA synchronous=NORMAL"); !r) return fail(r.error());
   int version = 0;
@@ -129,13 +132,15 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::filesystem::path
     version = static_cast<int>(s.integer(0));
   }
   if (version > kSchemaVersion) {
-    return fail(ErrorCode::kInvalidInput, "the state database" + where + " has schema version " +
-                                              std::to_string(version) + ", newer than this onemcp (" +
-                                              std::to_string(kSchemaVersion) + ")");
+    return fail(ErrorCode::kInvalidInput,
+                "the state database" + where + " has schema version " + std::to_string(version) +
+                    ", newer than this onemcp (" + std::to_string(kSchemaVersion) + ")");
   }
   if (auto r = store->exec(kSchema); !r) return fail(r.error().wrap("creating the schema" + where));
-  if (auto r = store->exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)); !r) return fail(r.error());
-  store->writer_ = std::jthread([s = store.get()](const std::stop_token& stop) { s->writerLoop(stop); });
+  if (auto r = store->exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)); !r)
+    return fail(r.error());
+  store->writer_ =
+      std::jthread([s = store.get()](const std::stop_token& stop) { s->writerLoop(stop); });
   return store;
 }
 
@@ -163,7 +168,8 @@ Result<void> StateStore::exec(const std::string& sql) {
 Result<void> StateStore::putServer(const ServerRecord& r) {
   std::lock_guard lock(db_mu_);
   Stmt s(db_,
-         "INSERT INTO servers (server_id, offer, backend, running, last_used_ms) VALUES (?, ?, ?, ?, ?) "
+         "INSERT INTO servers (server_id, offer, backend, running, last_used_ms) VALUES (?, ?, ?, "
+         "?, ?) "
          "ON CONFLICT(server_id) DO UPDATE SET offer = excluded.offer, backend = excluded.backend, "
          "running = excluded.running, last_used_ms = excluded.last_used_ms");
   s.bind(1, r.offer.server_id).bind(2, offerJson(r.offer).dump()).bind(3, r.backend);
@@ -210,8 +216,9 @@ Result<std::vector<ServerRecord>> StateStore::servers() {
 
 Result<void> StateStore::setConsent(const std::string& server_id, const std::string& decision) {
   std::lock_guard lock(db_mu_);
-  Stmt s(db_, "INSERT INTO consent (server_id, decision) VALUES (?, ?) "
-              "ON CONFLICT(server_id) DO UPDATE SET decision = excluded.decision");
+  Stmt s(db_,
+         "INSERT INTO consent (server_id, decision) VALUES (?, ?) "
+         "ON CONFLICT(server_id) DO UPDATE SET decision = excluded.decision");
   s.bind(1, server_id).bind(2, decision);
   return s.run("saving consent for " + server_id);
 }
@@ -226,7 +233,8 @@ Result<std::optional<std::string>> StateStore::consent(const std::string& server
   return fail(s.error("reading consent"));
 }
 
-Result<void> StateStore::setContainers(const std::string& server_id, const std::vector<std::string>& ids) {
+Result<void> StateStore::setContainers(const std::string& server_id,
+                                       const std::vector<std::string>& ids) {
   std::lock_guard lock(db_mu_);
   Stmt del(db_, "DELETE FROM containers WHERE server_id = ?");
   del.bind(1, server_id);
@@ -284,11 +292,13 @@ Result<void> StateStore::writeBatch(std::vector<UsageRecord> batch) {
   if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err != nullptr ? err : "";
     sqlite3_free(err);
-    return fail(ErrorCode::kIo, "state database: cannot write usage (" + std::to_string(batch.size()) +
-                                    " rows lost): " + msg);
+    return fail(ErrorCode::kIo, "state database: cannot write usage (" +
+                                    std::to_string(batch.size()) + " rows lost): " + msg);
   }
   for (const auto& u : batch) {
-    Stmt s(db_, "INSERT INTO usage (at_ms, session, server, tool, latency_us, ok) VALUES (?, ?, ?, ?, ?, ?)");
+    Stmt s(db_,
+           "INSERT INTO usage (at_ms, session, server, tool, latency_us, ok) VALUES (?, ?, ?, ?, "
+           "?, ?)");
     s.bind(1, u.at_ms).bind(2, u.session).bind(3, u.server).bind(4, u.tool).bind(5, u.latency_us);
     s.bind(6, std::int64_t{u.ok ? 1 : 0});
     if (auto r = s.run("writing usage"); !r) {
@@ -298,14 +308,16 @@ Result<void> StateStore::writeBatch(std::vector<UsageRecord> batch) {
   }
   if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return fail(ErrorCode::kIo, std::string("state database: committing usage: ") + sqlite3_errmsg(db_));
+    return fail(ErrorCode::kIo,
+                std::string("state database: committing usage: ") + sqlite3_errmsg(db_));
   }
   return {};
 }
 
 Result<std::vector<UsageRecord>> StateStore::usage(std::size_t limit) {
   std::lock_guard lock(db_mu_);
-  Stmt s(db_, "SELECT at_ms, session, server, tool, latency_us, ok FROM usage ORDER BY id DESC LIMIT ?");
+  Stmt s(db_,
+         "SELECT at_ms, session, server, tool, latency_us, ok FROM usage ORDER BY id DESC LIMIT ?");
   s.bind(1, static_cast<std::int64_t>(limit));
   std::vector<UsageRecord> out;
   int rc = 0;

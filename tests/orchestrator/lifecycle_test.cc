@@ -1,9 +1,10 @@
 // The lifecycle decisions with an injected clock: idle servers to stop, unused images and
 // volumes to remove.
+#include "onemcp/orchestrator/lifecycle.h"
+
 #include <gtest/gtest.h>
 
 #include "onemcp/common/clock.h"
-#include "onemcp/orchestrator/lifecycle.h"
 
 namespace onemcp::orchestrator {
 namespace {
@@ -21,7 +22,8 @@ TEST(LifecycleTest, StopsOnlyServersIdleForTheWholePeriod) {
   clock.advance(1s);
   EXPECT_EQ(idleBackends(used, clock.now(), 5min), std::vector<std::string>{"memory"});
   clock.advance(4min);
-  EXPECT_EQ(idleBackends(used, clock.now(), 5min), (std::vector<std::string>{"everything", "memory"}));
+  EXPECT_EQ(idleBackends(used, clock.now(), 5min),
+            (std::vector<std::string>{"everything", "memory"}));
 }
 
 TEST(LifecycleTest, IdleStopOffStopsNothing) {

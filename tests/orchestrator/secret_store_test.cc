@@ -1,20 +1,20 @@
 // The secret store: one private file, values per server; a file others can read is
 // refused, a malformed one is reported and left as it is.
+#include "onemcp/orchestrator/secret_store.h"
+
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
-#include <gtest/gtest.h>
-
-#include "onemcp/orchestrator/secret_store.h"
-
 namespace onemcp::orchestrator {
 namespace {
 
 std::filesystem::path tempDir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("onemcp-secrets-" + name + "-" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() /
+             ("onemcp-secrets-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   return dir;
 }

@@ -1,21 +1,22 @@
 // The daemon's state in SQLite: what it runs, the user's approvals, the containers it owns
 // and the usage history survive reopening the file; usage rows are written in batches
 // off the calling thread; a file that is not a state database is refused and left as it is.
+#include "onemcp/orchestrator/state_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
 
-#include <gtest/gtest.h>
-#include <sqlite3.h>
-
-#include "onemcp/orchestrator/state_store.h"
-
 namespace onemcp::orchestrator {
 namespace {
 
 std::filesystem::path tempFile(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("onemcp-state-" + name + "-" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() /
+             ("onemcp-state-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir / "daemon.sqlite";
@@ -81,7 +82,8 @@ TEST(StateStoreTest, UsageRowsAreBatchedAndKeptInOrder) {
     auto store = StateStore::open(file);
     ASSERT_TRUE(store);
     for (int i = 0; i < 1000; ++i) {
-      (*store)->recordUsage({i, "s" + std::to_string(i % 3), "memory", "read_graph", i * 10, i % 7 != 0});
+      (*store)->recordUsage(
+          {i, "s" + std::to_string(i % 3), "memory", "read_graph", i * 10, i % 7 != 0});
     }
     // The writer thread takes full batches without being asked.
     for (int tries = 0; tries < 200; ++tries) {
@@ -114,7 +116,8 @@ TEST(StateStoreTest, RecordingUsageFromManyThreadsLosesNothing) {
     std::vector<std::jthread> threads;
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([&, t] {
-        for (int i = 0; i < 500; ++i) (*store)->recordUsage({i, "t" + std::to_string(t), "b", "x", 1, true});
+        for (int i = 0; i < 500; ++i)
+          (*store)->recordUsage({i, "t" + std::to_string(t), "b", "x", 1, true});
       });
     }
   }

@@ -25,7 +25,8 @@ class SecretStore {
   Result<void> put(const std::string& server_id, const std::string& name, const std::string& value);
   // Which of `names` have no stored value for `server_id` (all of them when the file
   // cannot be read).
-  std::vector<std::string> missing(const std::string& server_id, const std::vector<std::string>& names);
+  std::vector<std::string> missing(const std::string& server_id,
+                                   const std::vector<std::string>& names);
 
  private:
   const std::filesystem::path file_;

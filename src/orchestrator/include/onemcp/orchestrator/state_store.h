@@ -25,8 +25,8 @@ namespace onemcp::orchestrator {
 
 struct ServerRecord {
   Offer offer;
-  std::string backend;        // the proxy backend name (its tools' prefix)
-  bool running = false;       // a restarted daemon starts (adopts) the running ones again
+  std::string backend;            // the proxy backend name (its tools' prefix)
+  bool running = false;           // a restarted daemon starts (adopts) the running ones again
   std::int64_t last_used_ms = 0;  // wall clock, ms since the epoch
 };
 
