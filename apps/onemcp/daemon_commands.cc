@@ -8,16 +8,19 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <thread>
 
 #include "commands.h"
 #include "onemcp/common/log.h"
 #include "onemcp/common/paths.h"
 #include "onemcp/mcp/stdio_transport.h"
+#include "onemcp/orchestrator/adoption.h"
 #include "onemcp/orchestrator/catalog_source.h"
 #include "onemcp/orchestrator/daemon.h"
 #include "onemcp/orchestrator/daemon_files.h"
@@ -38,9 +41,24 @@ struct DaemonArgs {
   std::string catalog;
   std::string consent = "verified";
   std::size_t max_tools = 64;
+  std::string owner;            // sandbox owner label; empty: daemon-<uid>
+  double idle_stop_minutes = 30;  // 0: never
 };
 
 DaemonPaths daemonPaths() { return DaemonPaths::from(Paths::resolve(processEnv())); }
+
+// The default owner label of the daemon's containers: one per user and state database, so
+// that daemons with other XDG folders (tests, a second account's setup) never adopt or
+// remove each other's containers. FNV-1a: stable across builds and machines.
+std::string defaultOwner(const DaemonPaths& paths) {
+  std::uint32_t h = 2166136261U;
+  for (const char c : paths.state_db.string()) {
+    h = (h ^ static_cast<unsigned char>(c)) * 16777619U;
+  }
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", h);
+  return "daemon-" + std::to_string(::getuid()) + "-" + hex;
+}
 
 int fail1(const Error& e) {
   std::fprintf(stderr, "onemcp: %s\n", e.toString().c_str());
@@ -70,7 +88,8 @@ Result<DaemonEndpoint> liveDaemon(const DaemonPaths& paths) {
   return endpoint;
 }
 
-Result<std::unique_ptr<CatalogToolSource>> openSource(const DaemonArgs& a, Sandbox& sb, World& world) {
+Result<std::unique_ptr<CatalogToolSource>> openSource(const DaemonArgs& a, sandbox::ServerHost& host,
+                                                      World& world, SecretStore& secrets) {
   std::filesystem::path catalog = a.catalog;
   if (catalog.empty()) {
     auto seed = registry::findSeedCatalog(processEnv());
@@ -86,8 +105,8 @@ Result<std::unique_ptr<CatalogToolSource>> openSource(const DaemonArgs& a, Sandb
     if (loaded) encoder = std::move(*loaded);
   }
   if (!encoder) log::warn("daemon: no encoder model at {}; search is lexical only", model.string());
-  return CatalogToolSource::create(std::move(*servers), encoder, *sb.host,
-                                   [&world] { return world.discoverer(); });
+  return CatalogToolSource::create(std::move(*servers), encoder, host,
+                                   [&world] { return world.discoverer(); }, &secrets);
 }
 
 int runDaemon(const DaemonArgs& a) {
@@ -99,15 +118,38 @@ int runDaemon(const DaemonArgs& a) {
   if (!consent) return fail1(consent.error());
   auto sb = openSandbox(true);
   if (!sb) return fail1(sb.error().wrap("the daemon runs servers in Docker"));
+  // The daemon's own owner label, and stdio servers that a restarted daemon can attach
+  // to again.
+  sandbox::HostPolicy policy = sb->host->policy();
+  policy.owner = a.owner.empty() ? defaultOwner(paths) : a.owner;
+  policy.reattachable_stdio = true;
+  sandbox::ServerHost host(*sb->docker, *sb->images, policy);
+  std::error_code ec;
+  std::filesystem::create_directories(paths.state_db.parent_path(), ec);
+  auto state = StateStore::open(paths.state_db);
+  if (!state) return fail1(state.error());
+  SecretStore secrets(paths.secrets_file);
   World world(false);
-  auto source = openSource(a, *sb, world);
+  auto source = openSource(a, host, world, secrets);
   if (!source) return fail1(source.error());
   SystemClock clock;
   DaemonOptions options;
   options.port = static_cast<std::uint16_t>(a.port);
   options.consent = *consent;
   options.max_session_tools = a.max_tools;
-  Daemon daemon(options, **source, clock);
+  options.idle_stop = std::chrono::milliseconds(static_cast<std::int64_t>(a.idle_stop_minutes * 60'000));
+  Daemon daemon(options, **source, clock, state->get(), &secrets);
+  // What ran before a crash runs again (its containers adopted); the rest is removed.
+  const int restored = daemon.restore();
+  std::set<std::string> keep;
+  if (auto owned = (*state)->containers()) {
+    for (const auto& c : *owned) keep.insert(c.container_id);
+  }
+  auto strays = removeStrays(*sb->docker, policy.owner, keep);
+  if (!strays) log::warn("daemon: {}", strays.error().message);
+  log::info("daemon: {} server(s) running again, {} stray container(s) removed", restored,
+            strays ? *strays : 0);
+  daemon.startLifecycle();
   auto token = newToken();
   if (!token) return fail1(token.error());
   auto url = daemon.serveHttp(*token);
@@ -128,6 +170,8 @@ std::vector<std::string> runFlags(const DaemonArgs& a) {
   if (!a.catalog.empty()) out.insert(out.end(), {"--catalog", a.catalog});
   if (a.consent != "verified") out.insert(out.end(), {"--consent", a.consent});
   if (a.max_tools != 64) out.insert(out.end(), {"--max-tools", std::to_string(a.max_tools)});
+  if (!a.owner.empty()) out.insert(out.end(), {"--sandbox-owner", a.owner});
+  if (a.idle_stop_minutes != 30) out.insert(out.end(), {"--idle-stop-minutes", std::to_string(a.idle_stop_minutes)});
   return out;
 }
 
@@ -228,6 +272,13 @@ void addDaemonCommands(CLI::App& app, CommandRegistry& registry) {
         ->capture_default_str();
     cmd->add_option("--max-tools", a->max_tools, "Tools per session (least recently used dropped)")
         ->capture_default_str();
+    cmd->add_option("--idle-stop-minutes", a->idle_stop_minutes,
+                    "Stop a server no session used for this long (0: never)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_option("--sandbox-owner", a->owner,
+                    "Owner label of the daemon's containers (default daemon-<uid>-<hash of the "
+                    "state file>); a restarted daemon adopts or removes the containers of this owner");
   };
   auto* run = daemon->add_subcommand("run", "Run the daemon in the foreground");
   addFlags(run);

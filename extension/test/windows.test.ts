@@ -38,7 +38,7 @@ after(() => {
 });
 
 const tools = async (w: LoadedWindow) => ((await w.ctx.listTools()) as string[]).filter((t) => !META.includes(t)).sort();
-const META = ['find_tools', 'list_running', 'drop_tools', 'approve_server'];
+const META = ['find_tools', 'list_running', 'drop_tools', 'approve_server', 'stop_server', 'set_secret'];
 
 test('both windows resolve to the one running daemon', async () => {
   assert.notEqual(a.ext, b.ext, 'two separate copies of the extension');

@@ -71,7 +71,9 @@ Startability startability(const CatalogServer& s) {
     const std::string runtime = launch->value("runtime", "");
     out.runnable = runtime == "npm" || runtime == "pypi";
     for (const auto& env : launch->value("needs_env", json::array())) {
-      if (env.is_string()) out.consent_reasons.push_back("needs the setting " + env.get<std::string>());
+      if (!env.is_string()) continue;
+      out.consent_reasons.push_back("needs the setting " + env.get<std::string>());
+      out.env_needed.push_back(env.get<std::string>());
     }
     return out;
   }
@@ -84,6 +86,7 @@ Startability startability(const CatalogServer& s) {
       if (!env.value("isRequired", false) && !env.value("isSecret", false)) continue;
       out.consent_reasons.push_back((env.value("isSecret", false) ? "needs the secret " : "needs the setting ") +
                                     env.value("name", std::string("?")));
+      if (env.contains("name")) out.env_needed.push_back(env.value("name", std::string()));
     }
     return out;
   }
@@ -92,11 +95,11 @@ Startability startability(const CatalogServer& s) {
 
 Result<std::unique_ptr<CatalogToolSource>> CatalogToolSource::create(
     std::vector<CatalogServer> servers, std::shared_ptr<const search::Encoder> encoder,
-    sandbox::ServerHost& host, std::function<sandbox::Discoverer()> discoverer) {
+    sandbox::ServerHost& host, std::function<sandbox::Discoverer()> discoverer, SecretStore* secrets) {
   auto index = search::SearchIndex::build(toSearchCatalog(servers), std::move(encoder));
   if (!index) return fail(index.error().wrap("indexing the catalogue"));
   return std::unique_ptr<CatalogToolSource>(
-      new CatalogToolSource(std::move(servers), std::move(*index), host, std::move(discoverer)));
+      new CatalogToolSource(std::move(servers), std::move(*index), host, std::move(discoverer), secrets));
 }
 
 Result<std::vector<Offer>> CatalogToolSource::find(const std::string& task, std::size_t k) {
@@ -118,6 +121,7 @@ Result<std::vector<Offer>> CatalogToolSource::find(const std::string& task, std:
     o.score = r.score;
     o.verified = false;  // no verification record yet: the registry's verifier sets this
     o.consent_reasons = std::move(st.consent_reasons);
+    o.secrets = std::move(st.env_needed);
     out.push_back(std::move(o));
     if (out.size() >= k) break;
   }
@@ -134,7 +138,11 @@ Result<sandbox::RunSpec> CatalogToolSource::runSpecFor(const CatalogServer& s) {
     found = discoverer.fromServerJson(s.server);
   }
   if (!found) return fail(ErrorCode::kNotFound, "'" + s.id + "' has no way to run it");
-  if (!found->spec || found->outcome != sandbox::Outcome::kRunnable) {
+  // A server that needs secrets runs: the daemon asks the user for them and the launcher
+  // passes the stored values (a missing one fails the start with its name).
+  const bool runs = found->outcome == sandbox::Outcome::kRunnable ||
+                    found->outcome == sandbox::Outcome::kNeedsSecret;
+  if (!found->spec || !runs) {
     return fail(ErrorCode::kUnavailable, "'" + s.id + "' cannot run here (" +
                                              std::string(sandbox::toString(found->outcome)) + "): " +
                                              found->reason);
@@ -150,8 +158,16 @@ Result<std::unique_ptr<sandbox::BackendLauncher>> CatalogToolSource::launcher(co
   if (!entry) return fail(ErrorCode::kNotFound, "no catalogue entry '" + offer.server_id + "'");
   auto spec = runSpecFor(*entry);
   if (!spec) return fail(spec.error());
+  // The daemon owns its containers: one a crashed daemon left running is adopted.
+  sandbox::StartOptions start;
+  start.adopt_running = true;
+  if (secrets_ != nullptr) {
+    auto values = secrets_->get(offer.server_id);
+    if (!values) return fail(values.error());
+    start.env_values = std::move(*values);
+  }
   return std::unique_ptr<sandbox::BackendLauncher>(
-      std::make_unique<sandbox::SandboxLauncher>(host_, std::move(*spec), sandbox::StartOptions{}));
+      std::make_unique<sandbox::SandboxLauncher>(host_, std::move(*spec), std::move(start)));
 }
 
 }  // namespace onemcp::orchestrator

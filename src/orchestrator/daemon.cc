@@ -1,9 +1,11 @@
 #include "onemcp/orchestrator/daemon.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "onemcp/common/log.h"
 #include "onemcp/mcp/protocol.h"
+#include "onemcp/orchestrator/lifecycle.h"
 #include "onemcp/search/splitter.h"
 #include "onemcp/sandbox/proxy_names.h"
 
@@ -26,9 +28,40 @@ mcp::Tool metaTool(std::string name, std::string description, Json schema) {
   return t;
 }
 
+// A running server is reused for a task when its score is at least this share of the
+// best offer's.
+constexpr float kReuseScoreRatio = 0.8F;
+
 bool needsConsent(ConsentPolicy policy, const Offer& offer) {
   return policy == ConsentPolicy::kAsk || !offer.verified || !offer.consent_reasons.empty();
 }
+
+std::int64_t epochMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// Forwards to the source's launcher and reports the container of every (re)start, so
+// that the daemon's record of the containers it owns follows crash restarts too.
+class TrackingLauncher final : public sandbox::BackendLauncher {
+ public:
+  TrackingLauncher(std::unique_ptr<sandbox::BackendLauncher> inner,
+                   std::function<void(const std::string& container_id)> on_launch)
+      : inner_(std::move(inner)), on_launch_(std::move(on_launch)) {}
+  ~TrackingLauncher() override { inner_->stop(); }
+  Result<Connection> launch() override {
+    auto c = inner_->launch();
+    if (c) on_launch_(inner_->containerId());
+    return c;
+  }
+  void stop() override { inner_->stop(); }
+  std::string diagnose() override { return inner_->diagnose(); }
+  std::string containerId() override { return inner_->containerId(); }
+  [[nodiscard]] std::string describe() const override { return inner_->describe(); }
+
+ private:
+  std::unique_ptr<sandbox::BackendLauncher> inner_;
+  std::function<void(const std::string&)> on_launch_;
+};
 
 std::string consentText(const Offer& offer) {
   std::string why = offer.verified ? "" : "it has not been verified by the registry";
@@ -46,20 +79,24 @@ Result<ConsentPolicy> parseConsentPolicy(std::string_view text) {
                                             std::string(text) + "'");
 }
 
-Daemon::Daemon(DaemonOptions options, ToolSource& source, const Clock& clock)
-    : options_(std::move(options)), source_(source), clock_(clock) {
+Daemon::Daemon(DaemonOptions options, ToolSource& source, const Clock& clock, StateStore* state,
+               SecretStore* secrets)
+    : options_(std::move(options)), source_(source), clock_(clock), state_(state), secrets_(secrets) {
   sandbox::ProxyOptions po;
   po.info = {"onemcp", "0.1.0", std::nullopt};
   po.instructions =
       "OneMCP finds the tools a task needs. Call find_tools with the task in plain words; the "
       "tools it adds to this session appear in tools/list (you are sent tools/list_changed).";
   po.initial_view = std::set<std::string>{};  // a new session sees the meta-tools only
-  po.on_call = [this](const sandbox::CallRecord& call) { touch(call.session_id, call.exposed); };
+  po.on_call = [this](const sandbox::CallRecord& call) { onCall(call); };
   proxy_ = std::make_unique<sandbox::McpProxy>(std::move(po), clock_);
   registerMetaTools();
 }
 
 Daemon::~Daemon() {
+  lifecycle_.request_stop();
+  lifecycle_cv_.notify_all();
+  if (lifecycle_.joinable()) lifecycle_.join();
   stopHttp();
   proxy_.reset();
 }
@@ -92,6 +129,99 @@ void Daemon::registerMetaTools() {
                 {"properties", {{"server_id", {{"type", "string"}}}}},
                 {"required", {"server_id"}}}),
       [this](ProxySession& s, const Json& a, mcp::RequestScope&) { return approveServer(s, a); });
+  (void)proxy_->addLocalTool(
+      metaTool("stop_server",
+               "Stop a running server (by the name list_running shows) for every session; its "
+               "tools leave all sessions. find_tools starts it again when a task needs it.",
+               {{"type", "object"},
+                {"properties", {{"server", {{"type", "string"}}}}},
+                {"required", {"server"}}}),
+      [this](ProxySession&, const Json& a, mcp::RequestScope&) { return stopServerTool(a); });
+  (void)proxy_->addLocalTool(
+      metaTool("set_secret",
+               "Store a value a server needs (an API key, a token, a setting) that find_tools "
+               "or approve_server said is missing. Only with a value the user gave for this "
+               "purpose. It is kept in the user's private OneMCP config and never shown again.",
+               {{"type", "object"},
+                {"properties",
+                 {{"server_id", {{"type", "string"}}},
+                  {"name", {{"type", "string"}, {"description", "the variable's name, e.g. GITHUB_TOKEN"}}},
+                  {"value", {{"type", "string"}}}}},
+                {"required", {"server_id", "name", "value"}}}),
+      [this](ProxySession&, const Json& a, mcp::RequestScope&) { return setSecret(a); });
+}
+
+std::vector<std::string> Daemon::missingSecrets(ProxySession* session, const Offer& offer,
+                                                mcp::RequestScope* scope) {
+  if (offer.secrets.empty()) return {};
+  if (secrets_ == nullptr) return offer.secrets;
+  auto missing = secrets_->missing(offer.server_id, offer.secrets);
+  if (missing.empty() || session == nullptr || scope == nullptr ||
+      !session->clientCapabilities().elicitation) {
+    return missing;
+  }
+  Json properties = Json::object();
+  for (const auto& name : missing) {
+    properties[name] = {{"type", "string"}, {"title", name},
+                        {"description", "needed by " + offer.name + " (" + offer.server_id + ")"}};
+  }
+  Json params = {{"message", "'" + offer.name + "' needs " + std::to_string(missing.size()) +
+                                 " value(s) from you to start. OneMCP keeps them in your private "
+                                 "config and passes them only to this server."},
+                 {"requestedSchema", {{"type", "object"}, {"properties", properties}, {"required", missing}}}};
+  mcp::RequestOptions ro;
+  ro.timeout = std::chrono::minutes(5);
+  auto answer = scope->request(std::string(mcp::method::kElicitationCreate), std::move(params), ro);
+  if (answer && answer->value("action", "") == "accept") {
+    const Json content = answer->value("content", Json::object());
+    for (const auto& name : missing) {
+      if (content.contains(name) && content[name].is_string() && !content[name].get<std::string>().empty()) {
+        if (auto r = secrets_->put(offer.server_id, name, content[name].get<std::string>()); !r) {
+          log::warn("daemon: cannot store a value for '{}': {}", offer.server_id, r.error().message);
+        }
+      }
+    }
+  }
+  return secrets_->missing(offer.server_id, offer.secrets);
+}
+
+Result<Json> Daemon::setSecret(const Json& args) {
+  const std::string id = args.value("server_id", "");
+  const std::string name = args.value("name", "");
+  if (id.empty() || name.empty() || !args.contains("value") || !args["value"].is_string()) {
+    return fail(ErrorCode::kInvalidParams, "set_secret needs 'server_id', 'name' and a string 'value'");
+  }
+  if (secrets_ == nullptr) return fail(ErrorCode::kUnavailable, "this daemon has no secret store");
+  if (auto r = secrets_->put(id, name, args["value"].get<std::string>()); !r) {
+    return toolResult(Json{{"error", r.error().message}}, r.error().message, true);
+  }
+  log::info("daemon: stored a value of {} for '{}'", name, id);
+  return toolResult(Json{{"stored", name}, {"server_id", id}},
+                    name + " stored for '" + id + "'; call approve_server (or find_tools) to start it");
+}
+
+void Daemon::onCall(const sandbox::CallRecord& call) {
+  touch(call.session_id, call.exposed);
+  if (call.backend.empty()) return;  // a meta-tool
+  {
+    std::lock_guard lock(mu_);
+    if (last_used_.contains(call.backend)) last_used_[call.backend] = clock_.now();
+  }
+  if (state_ != nullptr) {
+    state_->recordUsage({epochMs(clock_.wallNow()), call.session_id, call.backend, call.tool,
+                         call.duration.count(), call.ok});
+  }
+}
+
+bool Daemon::approvedBefore(const std::string& server_id) {
+  if (state_ == nullptr) return false;
+  auto decision = state_->consent(server_id);
+  return decision && *decision && **decision == "approved";
+}
+
+void Daemon::rememberApproval(const std::string& server_id) {
+  if (state_ == nullptr) return;
+  if (auto r = state_->setConsent(server_id, "approved"); !r) log::warn("daemon: {}", r.error().message);
 }
 
 Result<std::string> Daemon::serveHttp(const std::string& token) {
@@ -148,7 +278,7 @@ Result<void> Daemon::grant(ProxySession& session, const std::vector<std::string>
   return proxy_->setView(session.id(), std::move(view));
 }
 
-Result<std::string> Daemon::ensureRunning(const Offer& offer) {
+Result<std::string> Daemon::ensureRunning(const Offer& offer, const std::string& preferred) {
   std::lock_guard start(start_mu_);
   {
     std::lock_guard lock(mu_);
@@ -156,18 +286,109 @@ Result<std::string> Daemon::ensureRunning(const Offer& offer) {
   }
   auto launcher = source_.launcher(offer);
   if (!launcher) return fail(launcher.error());
-  std::string name = sandbox::prefixFor(offer.name.empty() ? offer.server_id : offer.name);
   std::set<std::string> taken;
   for (const auto& b : proxy_->backends()) taken.insert(b.name);
+  std::string name = !preferred.empty() && !taken.contains(preferred)
+                         ? preferred
+                         : sandbox::prefixFor(offer.name.empty() ? offer.server_id : offer.name);
   for (int n = 2; taken.contains(name); ++n) name = sandbox::prefixFor(offer.name) + "-" + std::to_string(n);
   sandbox::BackendOptions bo;
   bo.name = name;
   bo.call_timeout = options_.call_timeout;
-  if (auto up = proxy_->attach(std::move(bo), std::move(*launcher)); !up) return fail(up.error());
+  auto tracked = std::make_unique<TrackingLauncher>(
+      std::move(*launcher), [this, id = offer.server_id](const std::string& container) {
+        if (state_ == nullptr) return;
+        std::vector<std::string> ids;
+        if (!container.empty()) ids.push_back(container);
+        if (auto r = state_->setContainers(id, ids); !r) log::warn("daemon: {}", r.error().message);
+      });
+  if (auto up = proxy_->attach(std::move(bo), std::move(tracked)); !up) return fail(up.error());
+  if (state_ != nullptr) {
+    if (auto r = state_->putServer({offer, name, true, epochMs(clock_.wallNow())}); !r) {
+      log::warn("daemon: {}", r.error().message);
+    }
+  }
   std::lock_guard lock(mu_);
   backend_of_[offer.server_id] = name;
+  last_used_[name] = clock_.now();
   pending_.erase(offer.server_id);
   return name;
+}
+
+int Daemon::restore() {
+  if (state_ == nullptr) return 0;
+  auto records = state_->servers();
+  if (!records) {
+    log::warn("daemon: cannot read what ran before: {}", records.error().message);
+    return 0;
+  }
+  int started = 0;
+  for (const auto& r : *records) {
+    if (!r.running) continue;
+    auto backend = ensureRunning(r.offer, r.backend);
+    if (backend) {
+      log::info("daemon: '{}' runs again as '{}'", r.offer.server_id, *backend);
+      ++started;
+      continue;
+    }
+    log::warn("daemon: '{}' did not start again: {}", r.offer.server_id, backend.error().message);
+    (void)state_->setRunning(r.offer.server_id, false);
+    (void)state_->setContainers(r.offer.server_id, {});
+  }
+  return started;
+}
+
+Result<void> Daemon::stopServer(const std::string& backend) {
+  std::string server_id;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, b] : backend_of_) {
+      if (b == backend) server_id = id;
+    }
+    if (server_id.empty()) return fail(ErrorCode::kNotFound, "no running server named '" + backend + "'");
+    backend_of_.erase(server_id);
+    last_used_.erase(backend);
+  }
+  auto detached = proxy_->detach(backend);  // stops it: the sandbox removes its container
+  if (state_ != nullptr) {
+    (void)state_->setRunning(server_id, false);
+    (void)state_->setContainers(server_id, {});
+  }
+  log::info("daemon: stopped '{}' ({})", backend, server_id);
+  return detached;
+}
+
+std::vector<std::string> Daemon::stopIdle() {
+  std::vector<std::string> idle;
+  {
+    std::lock_guard lock(mu_);
+    idle = idleBackends(last_used_, clock_.now(), options_.idle_stop);
+  }
+  std::vector<std::string> stopped;
+  for (const auto& b : idle) {
+    if (stopServer(b)) stopped.push_back(b);
+  }
+  return stopped;
+}
+
+void Daemon::startLifecycle() {
+  lifecycle_ = std::jthread([this](const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      {
+        std::unique_lock lock(lifecycle_mu_);
+        lifecycle_cv_.wait_for(lock, stop, options_.lifecycle_interval, [] { return false; });
+      }
+      if (stop.stop_requested()) break;
+      for (const auto& b : stopIdle()) log::info("daemon: '{}' was idle and is stopped", b);
+    }
+  });
+}
+
+Result<Json> Daemon::stopServerTool(const Json& args) {
+  const std::string server = args.value("server", "");
+  if (server.empty()) return fail(ErrorCode::kInvalidParams, "stop_server needs 'server' (a name from list_running)");
+  if (auto r = stopServer(server); !r) return toolResult(Json{{"error", r.error().message}}, r.error().message, true);
+  return toolResult(Json{{"stopped", server}}, "'" + server + "' stopped");
 }
 
 bool Daemon::askConsent(ProxySession& session, const Offer& offer, mcp::RequestScope& scope) {
@@ -194,8 +415,11 @@ Daemon::Placement Daemon::place(ProxySession& session, const std::string& task,
     p.note = "no server in the catalogue fits this task";
     return p;
   }
-  // Running servers first: one among the offers is used as it is.
+  // Running servers first: one among the offers is used as it is, unless it ranks far
+  // below the best offer (in a small catalogue every server is "among the offers").
+  const float best = offers->front().score;
   for (const auto& o : *offers) {
+    if (best > 0 && o.score < kReuseScoreRatio * best) continue;
     std::string backend;
     {
       std::lock_guard lock(mu_);
@@ -204,6 +428,8 @@ Daemon::Placement Daemon::place(ProxySession& session, const std::string& task,
     if (!backend.empty()) {
       p.server = backend;
       p.tools = toolsOf(backend);
+      std::lock_guard lock(mu_);
+      if (last_used_.contains(backend)) last_used_[backend] = clock_.now();
       return p;
     }
   }
@@ -212,12 +438,29 @@ Daemon::Placement Daemon::place(ProxySession& session, const std::string& task,
     return p;
   }
   for (const auto& o : *offers) {
-    if (needsConsent(options_.consent, o) && !askConsent(session, o, scope)) {
-      std::lock_guard lock(mu_);
-      pending_[o.server_id] = o;
+    const bool asked = needsConsent(options_.consent, o) && !approvedBefore(o.server_id);
+    if (asked && !askConsent(session, o, scope)) {
       p.needs_approval = o;
       p.note = "'" + o.name + "' fits, but needs the user's approval: " + consentText(o) +
                ". Ask the user, then call approve_server with server_id '" + o.server_id + "'.";
+      std::string names;
+      for (const auto& m : missingSecrets(nullptr, o, nullptr)) names += (names.empty() ? "" : ", ") + m;
+      if (!names.empty()) {
+        p.note += " Before that, ask the user for " + names + " and call set_secret (server_id, name, value) for each.";
+      }
+      std::lock_guard lock(mu_);
+      pending_[o.server_id] = o;
+      return p;
+    }
+    if (asked) rememberApproval(o.server_id);
+    if (auto missing = missingSecrets(&session, o, &scope); !missing.empty()) {
+      std::string names;
+      for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+      std::lock_guard lock(mu_);
+      pending_[o.server_id] = o;
+      p.needs_approval = o;
+      p.note = "'" + o.name + "' fits, but needs " + names + " from the user. Ask the user, then call "
+               "set_secret with server_id '" + o.server_id + "' for each, then approve_server.";
       return p;
     }
     auto backend = ensureRunning(o);
@@ -269,8 +512,15 @@ Result<Json> Daemon::listRunning(ProxySession& session) {
     servers.push_back({{"name", b.name}, {"up", b.up}, {"tools", b.tools}, {"restarts", b.restarts},
                        {"last_error", b.last_error}, {"runs", b.describe}});
   }
+  Json pending = Json::array();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, o] : pending_) {
+      pending.push_back({{"server_id", id}, {"name", o.name}, {"reasons", consentText(o)}});
+    }
+  }
   auto view = session.view().value_or(std::set<std::string>{});
-  Json out = {{"servers", servers}, {"session_tools", view}};
+  Json out = {{"servers", servers}, {"session_tools", view}, {"pending_approvals", pending}};
   return toolResult(out, out.dump(2));
 }
 
@@ -301,6 +551,14 @@ Result<Json> Daemon::approveServer(ProxySession& session, const Json& args) {
   if (!offer) {
     return fail(ErrorCode::kInvalidParams,
                 "no server '" + id + "' is waiting for approval; call find_tools first");
+  }
+  rememberApproval(offer->server_id);
+  if (auto missing = missingSecrets(&session, *offer, nullptr); !missing.empty()) {
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+    const std::string msg = "'" + offer->name + "' still needs " + names +
+                            ": call set_secret for each with a value from the user, then approve_server again";
+    return toolResult(Json{{"error", msg}, {"missing", missing}}, msg, true);
   }
   auto backend = ensureRunning(*offer);
   if (!backend) return toolResult(Json{{"error", backend.error().message}}, backend.error().message, true);

@@ -36,13 +36,17 @@ DaemonPaths DaemonPaths::from(const Paths& paths) {
   d.endpoint_file = paths.runtime_dir / "daemon.json";
   d.log_file = paths.state_dir / "daemon.log";
   d.state_db = paths.data_dir / "daemon.sqlite";
+  d.secrets_file = paths.config_dir / "secrets.json";
   return d;
 }
 
 Result<void> writeEndpointFile(const std::filesystem::path& path, const DaemonEndpoint& endpoint) {
+  return writePrivateFile(
+      path, nlohmann::json{{"url", endpoint.url}, {"token", endpoint.token}, {"pid", endpoint.pid}}.dump());
+}
+
+Result<void> writePrivateFile(const std::filesystem::path& path, std::string_view text) {
   if (auto dir = ensurePrivateDir(path.parent_path()); !dir) return dir;
-  const std::string text =
-      nlohmann::json{{"url", endpoint.url}, {"token", endpoint.token}, {"pid", endpoint.pid}}.dump();
   const std::filesystem::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fail(ioError("cannot create", tmp));
@@ -60,22 +64,34 @@ Result<void> writeEndpointFile(const std::filesystem::path& path, const DaemonEn
   return {};
 }
 
-Result<DaemonEndpoint> readEndpointFile(const std::filesystem::path& path) {
+Result<std::string> readPrivateFile(const std::filesystem::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return fail(ErrorCode::kNotFound, "no daemon endpoint file at " + path.string());
+    if (errno == ENOENT) return fail(ErrorCode::kNotFound, "no file at " + path.string());
     return fail(ioError("cannot stat", path));
   }
   if (st.st_uid != ::getuid()) {
     return fail(ErrorCode::kInvalidInput, path.string() + " belongs to another user");
   }
   if ((st.st_mode & 077) != 0) {
-    return fail(ErrorCode::kForbidden, path.string() + " is readable by others; refusing its token");
+    return fail(ErrorCode::kForbidden, path.string() + " is readable by others; refusing it");
   }
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
-  auto j = nlohmann::json::parse(text.str(), nullptr, false);
+  if (!in && !in.eof()) return fail(ioError("cannot read", path));
+  return text.str();
+}
+
+Result<DaemonEndpoint> readEndpointFile(const std::filesystem::path& path) {
+  auto text = readPrivateFile(path);
+  if (!text) {
+    if (text.error().code == ErrorCode::kNotFound) {
+      return fail(ErrorCode::kNotFound, "no daemon endpoint file at " + path.string());
+    }
+    return fail(text.error());
+  }
+  auto j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("url") || !j.contains("token")) {
     return fail(ErrorCode::kInvalidInput, path.string() + " is not a daemon endpoint file");
   }

@@ -462,7 +462,7 @@ json createContainerBody(const ContainerConfig& c) {
   json body{{"Image", c.image},       {"Cmd", c.cmd},           {"Env", c.env},
             {"User", c.user},         {"Labels", c.labels},     {"Tty", false},
             {"AttachStdin", c.attach_stdin}, {"OpenStdin", c.attach_stdin},
-            {"StdinOnce", c.attach_stdin},   {"AttachStdout", true}, {"AttachStderr", true}};
+            {"StdinOnce", c.attach_stdin && c.stdin_once},   {"AttachStdout", true}, {"AttachStderr", true}};
   if (c.cmd.empty()) body.erase("Cmd");  // the image's own CMD
   if (!c.entrypoint.empty()) body["Entrypoint"] = c.entrypoint;
   if (!c.working_dir.empty()) body["WorkingDir"] = c.working_dir;

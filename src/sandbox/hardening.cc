@@ -233,6 +233,7 @@ Result<ContainerConfig> runConfig(const RunSpec& spec, const HostPolicy& policy,
   }
   c.labels = serverLabels(policy, spec, in.instance, "server");
   c.attach_stdin = spec.transport.kind == TransportKind::kStdio;
+  c.stdin_once = !policy.reattachable_stdio;
   c.working_dir = !spec.working_dir.empty()                  ? spec.working_dir
                   : spec.runtime == Runtime::kImage         ? std::string()  // its WORKDIR
                   : spec.install.kind == InstallKind::kNone ? std::string(kDataDir)

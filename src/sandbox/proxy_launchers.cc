@@ -175,6 +175,11 @@ std::string SandboxLauncher::diagnose() {
   return hosted_ ? hosted_->diagnose() : last_diagnosis_;
 }
 
+std::string SandboxLauncher::containerId() {
+  std::lock_guard lock(mu_);
+  return hosted_ ? hosted_->containerId() : std::string();
+}
+
 std::string SandboxLauncher::describe() const {
   return "sandbox: " + spec_.name + " (" + std::string(toString(spec_.transport.kind)) + ")";
 }

@@ -115,6 +115,17 @@ Result<void> HostedServer::attachAndStart(milliseconds ready_timeout) {
   return {};
 }
 
+Result<void> HostedServer::reattach(milliseconds ready_timeout) {
+  stats_ = std::make_shared<AttachStats>();
+  started_at_ = now();
+  if (spec_.transport.kind != TransportKind::kStdio) return resolveEndpoint(ready_timeout);
+  auto stream = docker_.attachContainer(id_);
+  if (!stream) return fail(stream.error().wrap("attaching again to server '" + spec_.name + "'"));
+  transport_ = std::make_unique<AttachTransport>(std::move(*stream),
+                                                 AttachTransportOptions{spec_.name, stats_});
+  return {};
+}
+
 Result<void> HostedServer::resolveEndpoint(milliseconds ready_timeout) {
   const auto deadline = SteadyClock::now() + ready_timeout;
   const std::uint16_t port = spec_.transport.port;
@@ -347,6 +358,9 @@ Result<std::string> ServerHost::privateNetwork(const RunSpec& spec, const std::s
 Result<std::unique_ptr<HostedServer>> ServerHost::start(const RunSpec& spec,
                                                         const StartOptions& options) {
   const std::string who = "server '" + spec.name + "'";
+  if (options.adopt_running) {
+    if (auto adopted = adoptRunning(spec, options)) return std::move(*adopted);
+  }
   auto image = images_.imageFor(spec, options.progress);
   if (!image) {
     if (image.error().message.find(who) != std::string::npos) return fail(image.error());
@@ -396,6 +410,37 @@ std::string ServerHost::networkOf(const std::string& container_id, const std::st
     if (info->network_ips.contains(n.name)) return n.id;
   }
   return "";
+}
+
+std::optional<std::unique_ptr<HostedServer>> ServerHost::adoptRunning(const RunSpec& spec,
+                                                                      const StartOptions& options) {
+  auto mine = docker_.listContainers({{std::string(kLabelManaged), "true"},
+                                      {std::string(kLabelOwner), policy_.owner},
+                                      {std::string(kLabelServer), spec.name},
+                                      {std::string(kLabelRole), "server"}},
+                                     true);
+  if (!mine) return std::nullopt;
+  std::unique_ptr<HostedServer> adopted;
+  const bool stdio = spec.transport.kind == TransportKind::kStdio;
+  for (const auto& c : *mine) {
+    auto transport = c.labels.find(std::string(kLabelTransport));
+    const bool same_kind = transport != c.labels.end() &&
+                           transport->second == toString(spec.transport.kind);
+    if (!adopted && c.state == "running" && same_kind && (!stdio || policy_.reattachable_stdio)) {
+      auto server = std::make_unique<HostedServer>(docker_, spec, c.id, networkOf(c.id, policy_.owner),
+                                                   RecoveryOptions{options.restart, nullptr, {}});
+      if (server->reattach(options.ready_timeout)) {
+        log::info("server '{}': adopted running container {}", spec.name, c.id.substr(0, 12));
+        adopted = std::move(server);
+        continue;
+      }
+      server->release();
+    }
+    log::info("server '{}': removing leftover container {}", spec.name, c.id.substr(0, 12));
+    (void)docker_.removeContainer(c.id, true);
+  }
+  if (!adopted) return std::nullopt;
+  return std::optional<std::unique_ptr<HostedServer>>(std::move(adopted));
 }
 
 Result<std::vector<ContainerSummary>> ServerHost::list() {

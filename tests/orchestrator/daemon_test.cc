@@ -2,15 +2,24 @@
 // (a fixed ToolSource stands in for the catalogue; the catalogue and the sandbox have
 // their own tests): consent, approval, per-session tools, list_changed, the tool budget,
 // reuse of running servers, and the HTTP endpoint's token and origin checks.
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "onemcp/http/client.h"
 #include "onemcp/mcp/client.h"
 #include "onemcp/mcp/memory_transport.h"
 #include "onemcp/mcp/protocol.h"
 #include "onemcp/orchestrator/daemon.h"
+#include "onemcp/orchestrator/secret_store.h"
+#include "onemcp/orchestrator/state_store.h"
 #include "onemcp/sandbox/proxy_launchers.h"
 
 namespace onemcp::orchestrator {
@@ -28,6 +37,7 @@ std::string serverScript(const std::string& package) {
 class FixedSource final : public ToolSource {
  public:
   bool memory_verified = false;
+  SecretStore* secrets = nullptr;  // where the launcher of "secretive" reads its value
   std::atomic<int> launches{0};
   Result<std::vector<Offer>> find(const std::string& task, std::size_t) override {
     std::vector<Offer> out;
@@ -37,12 +47,21 @@ class FixedSource final : public ToolSource {
     if (task.find("echo") != std::string::npos) {
       out.push_back({"test:everything", "everything", "echo and more", 1.0F, true, {}});
     }
+    if (task.find("environment") != std::string::npos) {
+      out.push_back({"test:secretive", "secretive", "shows its environment", 1.0F, true,
+                     {"needs the secret ONEMCP_TEST_SECRET"}, {"ONEMCP_TEST_SECRET"}});
+    }
     return out;
   }
   Result<std::unique_ptr<sandbox::BackendLauncher>> launcher(const Offer& offer) override {
     ++launches;
     ProcessSpec spec;
     spec.argv = {"node", serverScript(offer.name == "memory" ? "server-memory" : "server-everything")};
+    if (offer.name == "secretive") {
+      auto values = secrets->get(offer.server_id);
+      if (!values) return fail(values.error());
+      for (const auto& [k, v] : *values) spec.env[k] = v;
+    }
     if (offer.name == "memory") {
       spec.env["MEMORY_FILE_PATH"] = (std::filesystem::temp_directory_path() /
                                       ("onemcp-daemon-test-" + std::to_string(::getpid()) + ".jsonl"))
@@ -57,7 +76,8 @@ struct Client {
   std::atomic<int> list_changed{0};
 };
 
-std::unique_ptr<Client> connect(Daemon& daemon, bool elicitation_accepts = false) {
+std::unique_ptr<Client> connect(Daemon& daemon, bool elicitation_accepts = false,
+                                Json elicitation_content = Json::object()) {
   auto c = std::make_unique<Client>();
   auto [mine, theirs] = mcp::makeMemoryTransportPair();
   EXPECT_TRUE(daemon.proxy().serve(theirs));
@@ -68,8 +88,8 @@ std::unique_ptr<Client> connect(Daemon& daemon, bool elicitation_accepts = false
     if (n.method == mcp::notification::kToolsListChanged) ++raw->list_changed;
   };
   if (elicitation_accepts) {
-    o.on_elicitation = [](const mcp::ElicitParams&) -> Result<mcp::ElicitResult> {
-      return mcp::ElicitResult{"accept", Json::object()};
+    o.on_elicitation = [elicitation_content](const mcp::ElicitParams&) -> Result<mcp::ElicitResult> {
+      return mcp::ElicitResult{"accept", elicitation_content};
     };
   }
   c->session = std::make_unique<mcp::ClientSession>(mine, std::move(o));
@@ -93,6 +113,18 @@ std::string text(const Result<mcp::CallToolResult>& r) {
   return out;
 }
 
+Json structured(const Result<mcp::CallToolResult>& r) {
+  return r && r->structuredContent ? *r->structuredContent : Json::object();
+}
+
+std::filesystem::path stateFile(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("onemcp-daemon-state-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir / "daemon.sqlite";
+}
+
 class DaemonTest : public ::testing::Test {
  protected:
   SystemClock clock_;
@@ -103,7 +135,8 @@ TEST_F(DaemonTest, NewSessionsSeeOnlyTheMetaTools) {
   Daemon daemon(DaemonOptions{}, source_, clock_);
   auto c = connect(daemon);
   EXPECT_EQ(toolNames(*c->session),
-            (std::set<std::string>{"find_tools", "list_running", "drop_tools", "approve_server"}));
+            (std::set<std::string>{"find_tools", "list_running", "drop_tools", "approve_server", "stop_server",
+                                   "set_secret"}));
 }
 
 TEST_F(DaemonTest, UnverifiedServerWaitsForApprovalThenItsToolsAppearInThatSessionOnly) {
@@ -120,7 +153,7 @@ TEST_F(DaemonTest, UnverifiedServerWaitsForApprovalThenItsToolsAppearInThatSessi
   auto names = toolNames(*a->session);
   ASSERT_TRUE(names.contains("memory__create_entities")) << text(approved);
   ASSERT_TRUE(names.contains("memory__read_graph"));
-  EXPECT_EQ(toolNames(*b->session).size(), 4U);  // b still has only the meta-tools
+  EXPECT_EQ(toolNames(*b->session).size(), 6U);  // b still has only the meta-tools
   auto created = a->session->callTool(
       "memory__create_entities",
       {{"entities", {{{"name", "Alice"}, {"entityType", "person"}, {"observations", {"works at Acme as an engineer"}}}}}});
@@ -183,7 +216,7 @@ TEST_F(DaemonTest, TheToolBudgetDropsTheLeastRecentlyUsed) {
   ASSERT_TRUE(a->session->callTool("memory__read_graph"));  // recently used: kept
   ASSERT_TRUE(a->session->callTool("find_tools", {{"task", "echo things"}}));
   auto names = toolNames(*a->session);
-  EXPECT_EQ(names.size(), 20U + 4U);  // the budget counts granted tools; meta-tools always stay
+  EXPECT_EQ(names.size(), 20U + 6U);  // the budget counts granted tools; meta-tools always stay
   EXPECT_TRUE(names.contains("memory__read_graph"));       // used: kept
   EXPECT_FALSE(names.contains("memory__create_entities"));  // never used, oldest: dropped
   EXPECT_TRUE(names.contains("everything__echo"));          // just granted: kept
@@ -212,6 +245,197 @@ TEST_F(DaemonTest, HttpEndpointRequiresTheTokenAndALocalOrigin) {
   EXPECT_EQ(post("Bearer wrong", std::nullopt), 401);
   EXPECT_EQ(post("Bearer the-token", "http://evil.example.com"), 403);
   EXPECT_EQ(post("Bearer the-token", std::nullopt), 200);
+}
+
+TEST_F(DaemonTest, ARestartedDaemonRunsAgainWhatRanAndKeepsTheUsageHistory) {
+  const auto file = stateFile("restart");
+  {
+    auto state = StateStore::open(file);
+    ASSERT_TRUE(state) << state.error().toString();
+    Daemon daemon(DaemonOptions{}, source_, clock_, state->get());
+    auto a = connect(daemon, /*elicitation_accepts=*/true);
+    ASSERT_TRUE(a->session->callTool("find_tools", {{"task", "remember that Carol is a pilot"}}));
+    auto created = a->session->callTool(
+        "memory__create_entities",
+        {{"entities", {{{"name", "Carol"}, {"entityType", "person"}, {"observations", {"flies for Acme Air"}}}}}});
+    ASSERT_TRUE(created) << created.error().toString();
+    ASSERT_FALSE(created->isError) << text(created);
+  }
+  ASSERT_EQ(source_.launches.load(), 1);
+  auto state = StateStore::open(file);
+  ASSERT_TRUE(state);
+  Daemon daemon(DaemonOptions{}, source_, clock_, state->get());
+  EXPECT_EQ(daemon.restore(), 1);
+  EXPECT_EQ(source_.launches.load(), 2);
+  auto b = connect(daemon);  // cannot elicit: a start would have to wait for approval
+  auto running = structured(b->session->callTool("list_running"));
+  ASSERT_EQ(running["servers"].size(), 1U) << running.dump();
+  EXPECT_EQ(running["servers"][0]["name"], "memory");
+  EXPECT_TRUE(running["servers"][0]["up"].get<bool>());
+  auto found = b->session->callTool("find_tools", {{"task", "recall what you know about Carol"}});
+  ASSERT_TRUE(found);
+  EXPECT_TRUE(toolNames(*b->session).contains("memory__read_graph")) << text(found);
+  EXPECT_NE(text(b->session->callTool("memory__read_graph")).find("flies for Acme Air"), std::string::npos);
+  EXPECT_EQ(source_.launches.load(), 2);  // the restored server was used
+  ASSERT_TRUE((*state)->flush());
+  auto usage = (*state)->usage(100);
+  ASSERT_TRUE(usage);
+  ASSERT_GE(usage->size(), 2U);
+  EXPECT_EQ(usage->front().tool, "read_graph");
+  EXPECT_EQ(usage->front().server, "memory");
+  EXPECT_TRUE(usage->front().ok);
+  EXPECT_EQ(usage->back().tool, "create_entities");
+}
+
+TEST_F(DaemonTest, AnApprovalIsRememberedAcrossRestarts) {
+  const auto file = stateFile("approval");
+  {
+    auto state = StateStore::open(file);
+    ASSERT_TRUE(state);
+    Daemon daemon(DaemonOptions{}, source_, clock_, state->get());
+    auto a = connect(daemon);
+    auto found = structured(a->session->callTool("find_tools", {{"task", "remember this"}}));
+    ASSERT_TRUE(found["tasks"][0].contains("needs_approval")) << found.dump();
+    auto listed = structured(a->session->callTool("list_running"));
+    ASSERT_EQ(listed["pending_approvals"].size(), 1U) << listed.dump();
+    EXPECT_EQ(listed["pending_approvals"][0]["server_id"], "test:memory");
+    ASSERT_TRUE(a->session->callTool("approve_server", {{"server_id", "test:memory"}}));
+    EXPECT_TRUE(structured(a->session->callTool("list_running"))["pending_approvals"].empty());
+    auto stopped = a->session->callTool("stop_server", {{"server", "memory"}});
+    ASSERT_TRUE(stopped);
+    EXPECT_FALSE(stopped->isError) << text(stopped);
+  }
+  auto state = StateStore::open(file);
+  ASSERT_TRUE(state);
+  Daemon daemon(DaemonOptions{}, source_, clock_, state->get());
+  EXPECT_EQ(daemon.restore(), 0);  // it was stopped on purpose
+  auto b = connect(daemon);        // cannot elicit
+  auto found = structured(b->session->callTool("find_tools", {{"task", "remember that"}}));
+  EXPECT_FALSE(found["tasks"][0].contains("needs_approval")) << found.dump();
+  EXPECT_TRUE(toolNames(*b->session).contains("memory__create_entities")) << found.dump();
+}
+
+TEST_F(DaemonTest, StopServerStopsItForEverySession) {
+  source_.memory_verified = true;
+  Daemon daemon(DaemonOptions{}, source_, clock_);
+  auto a = connect(daemon);
+  auto b = connect(daemon);
+  ASSERT_TRUE(a->session->callTool("find_tools", {{"task", "remember things"}}));
+  ASSERT_TRUE(b->session->callTool("find_tools", {{"task", "remember more"}}));
+  ASSERT_TRUE(b->session->callTool("memory__read_graph"));
+  const int before = a->list_changed.load();
+  auto stopped = b->session->callTool("stop_server", {{"server", "memory"}});
+  ASSERT_TRUE(stopped);
+  EXPECT_FALSE(stopped->isError) << text(stopped);
+  EXPECT_TRUE(structured(a->session->callTool("list_running"))["servers"].empty());
+  EXPECT_FALSE(toolNames(*a->session).contains("memory__read_graph"));
+  EXPECT_FALSE(b->session->callTool("memory__read_graph"));
+  EXPECT_GT(a->list_changed.load(), before);
+  auto unknown = a->session->callTool("stop_server", {{"server", "memory"}});
+  ASSERT_TRUE(unknown);
+  EXPECT_TRUE(unknown->isError);
+  EXPECT_NE(text(unknown).find("no running server named 'memory'"), std::string::npos) << text(unknown);
+}
+
+TEST_F(DaemonTest, IdleServersAreStoppedAfterTheConfiguredTime) {
+  ManualClock clock;
+  DaemonOptions o;
+  o.idle_stop = std::chrono::minutes(5);
+  source_.memory_verified = true;
+  Daemon daemon(o, source_, clock);
+  auto a = connect(daemon);
+  ASSERT_TRUE(a->session->callTool(
+      "find_tools", {{"task", "1. remember my name is Bob 2. echo hello back to me"}}));
+  ASSERT_EQ(source_.launches.load(), 2);
+  clock.advance(std::chrono::minutes(4));
+  ASSERT_TRUE(a->session->callTool("memory__read_graph"));  // memory is used, everything not
+  clock.advance(std::chrono::minutes(1));
+  EXPECT_EQ(daemon.stopIdle(), std::vector<std::string>{"everything"});
+  clock.advance(std::chrono::seconds(239));
+  EXPECT_TRUE(daemon.stopIdle().empty());
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(daemon.stopIdle(), std::vector<std::string>{"memory"});
+  EXPECT_TRUE(structured(a->session->callTool("list_running"))["servers"].empty());
+  // A task that needs it again starts it again.
+  ASSERT_TRUE(a->session->callTool("find_tools", {{"task", "recall things"}}));
+  EXPECT_TRUE(toolNames(*a->session).contains("memory__read_graph"));
+  EXPECT_EQ(source_.launches.load(), 3);
+}
+
+// Everything the daemon logs while a test runs, at every level.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    logger->set_level(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+  std::string text() {
+    spdlog::default_logger()->flush();
+    return out_.str();
+  }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+TEST_F(DaemonTest, AMissingSecretIsAskedForByToolStoredPrivatelyPassedToTheServerAndNeverLogged) {
+  const std::string value = "s3cr3t-" + std::to_string(::getpid()) + "-value";
+  const auto file = stateFile("secrets").parent_path() / "config" / "secrets.json";
+  SecretStore secrets(file);
+  source_.secrets = &secrets;
+  LogCapture log;
+  {
+    Daemon daemon(DaemonOptions{}, source_, clock_, nullptr, &secrets);
+    auto a = connect(daemon);  // cannot elicit: the LLM is told to ask, then uses set_secret
+    auto found = a->session->callTool("find_tools", {{"task", "show the environment"}});
+    ASSERT_TRUE(found);
+    EXPECT_NE(text(found).find("ONEMCP_TEST_SECRET"), std::string::npos) << text(found);
+    EXPECT_NE(text(found).find("set_secret"), std::string::npos) << text(found);
+    auto early = a->session->callTool("approve_server", {{"server_id", "test:secretive"}});
+    ASSERT_TRUE(early);
+    EXPECT_TRUE(early->isError);
+    EXPECT_EQ(source_.launches.load(), 0);  // nothing starts without its secret
+    auto stored = a->session->callTool("set_secret", {{"server_id", "test:secretive"},
+                                                      {"name", "ONEMCP_TEST_SECRET"},
+                                                      {"value", value}});
+    ASSERT_TRUE(stored);
+    EXPECT_FALSE(stored->isError) << text(stored);
+    EXPECT_EQ(text(stored).find(value), std::string::npos);
+    auto approved = a->session->callTool("approve_server", {{"server_id", "test:secretive"}});
+    ASSERT_TRUE(approved);
+    ASSERT_FALSE(approved->isError) << text(approved);
+    auto env = a->session->callTool("secretive__get-env");
+    EXPECT_NE(text(env).find(value), std::string::npos) << "the server did not get the value";
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+  auto kept = secrets.get("test:secretive");
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->at("ONEMCP_TEST_SECRET"), value);
+  const std::string logged = log.text();
+  EXPECT_NE(logged.find("ONEMCP_TEST_SECRET"), std::string::npos) << "the capture saw nothing";
+  EXPECT_EQ(logged.find(value), std::string::npos) << "the secret was logged";
+}
+
+TEST_F(DaemonTest, AClientThatElicitsIsAskedForTheSecretInline) {
+  const std::string value = "inline-" + std::to_string(::getpid());
+  SecretStore secrets(stateFile("inline").parent_path() / "secrets.json");
+  source_.secrets = &secrets;
+  LogCapture log;
+  Daemon daemon(DaemonOptions{}, source_, clock_, nullptr, &secrets);
+  auto a = connect(daemon, /*elicitation_accepts=*/true, Json{{"ONEMCP_TEST_SECRET", value}});
+  auto found = a->session->callTool("find_tools", {{"task", "show the environment"}});
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(toolNames(*a->session).contains("secretive__get-env")) << text(found);
+  EXPECT_NE(text(a->session->callTool("secretive__get-env")).find(value), std::string::npos);
+  EXPECT_EQ(log.text().find(value), std::string::npos) << "the secret was logged";
 }
 
 }  // namespace

@@ -185,6 +185,16 @@ TEST(CreateBodyTest, MapsEveryHardeningField) {
   EXPECT_TRUE(tmpfs);
 }
 
+TEST(CreateBodyTest, ReattachableStdioKeepsStdinOpenAfterTheAttach) {
+  HostPolicy policy;
+  policy.reattachable_stdio = true;
+  auto c = runConfig(everything(), policy, inputs());
+  ASSERT_TRUE(c);
+  const auto body = createContainerBody(*c);
+  EXPECT_EQ(body.at("OpenStdin"), true);
+  EXPECT_EQ(body.at("StdinOnce"), false);
+}
+
 TEST(CreateBodyTest, PublishesOnLoopbackOnly) {
   ContainerConfig c;
   c.publish_port = 3001;

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "onemcp/orchestrator/secret_store.h"
 #include "onemcp/orchestrator/tool_source.h"
 #include "onemcp/sandbox/discovery.h"
 #include "onemcp/sandbox/server_host.h"
@@ -37,7 +38,8 @@ class CatalogToolSource final : public ToolSource {
   // `discoverer` makes a Discoverer when a server must start (it may consult npm).
   static Result<std::unique_ptr<CatalogToolSource>> create(
       std::vector<CatalogServer> servers, std::shared_ptr<const search::Encoder> encoder,
-      sandbox::ServerHost& host, std::function<sandbox::Discoverer()> discoverer);
+      sandbox::ServerHost& host, std::function<sandbox::Discoverer()> discoverer,
+      SecretStore* secrets = nullptr);
 
   Result<std::vector<Offer>> find(const std::string& task, std::size_t k) override;
   Result<std::unique_ptr<sandbox::BackendLauncher>> launcher(const Offer& offer) override;
@@ -46,14 +48,16 @@ class CatalogToolSource final : public ToolSource {
 
  private:
   CatalogToolSource(std::vector<CatalogServer> servers, std::shared_ptr<const search::SearchIndex> index,
-                    sandbox::ServerHost& host, std::function<sandbox::Discoverer()> discoverer)
+                    sandbox::ServerHost& host, std::function<sandbox::Discoverer()> discoverer,
+                    SecretStore* secrets)
       : servers_(std::move(servers)), index_(std::move(index)), host_(host),
-        discoverer_(std::move(discoverer)) {}
+        discoverer_(std::move(discoverer)), secrets_(secrets) {}
 
   std::vector<CatalogServer> servers_;
   std::shared_ptr<const search::SearchIndex> index_;
   sandbox::ServerHost& host_;
   std::function<sandbox::Discoverer()> discoverer_;
+  SecretStore* secrets_;  // not owned; may be null
 };
 
 // Whether an entry can run locally at all, and what its start would need from the user.
@@ -61,6 +65,7 @@ class CatalogToolSource final : public ToolSource {
 struct Startability {
   bool runnable = false;  // a launch configuration or a package of a kind we run
   std::vector<std::string> consent_reasons;
+  std::vector<std::string> env_needed;  // names of the secrets and settings it needs
 };
 Startability startability(const CatalogServer& server);
 

@@ -1,11 +1,14 @@
 // The orchestrator daemon: one per user, serving every client session through one
 // McpProxy. Each session starts with only the meta-tools (find_tools, list_running,
-// drop_tools, approve_server); find_tools splits a task, finds servers for each part
-// (running ones first, then the ToolSource), starts what may start, and adds their
-// tools to that session alone, which the client learns through tools/list_changed.
+// drop_tools, approve_server, stop_server); find_tools splits a task, finds servers for
+// each part (running ones first, then the ToolSource), starts what may start, and adds
+// their tools to that session alone, which the client learns through tools/list_changed.
+// With a StateStore, what runs, the user's approvals, the owned containers and the usage
+// history survive the daemon; restore() starts (adopts) again what ran before.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <list>
 #include <map>
@@ -13,11 +16,14 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "onemcp/common/clock.h"
 #include "onemcp/common/result.h"
 #include "onemcp/mcp/streamable_http_server.h"
+#include "onemcp/orchestrator/secret_store.h"
+#include "onemcp/orchestrator/state_store.h"
 #include "onemcp/orchestrator/tool_source.h"
 #include "onemcp/sandbox/proxy.h"
 
@@ -41,11 +47,18 @@ struct DaemonOptions {
   std::size_t offers_per_task = 5;
   ConsentPolicy consent = ConsentPolicy::kVerified;
   std::chrono::milliseconds call_timeout{std::chrono::seconds(60)};
+  // A server no session called (or was granted) for this long is stopped; 0: never.
+  std::chrono::milliseconds idle_stop{std::chrono::minutes(30)};
+  // How often the lifecycle thread (startLifecycle) looks for idle servers.
+  std::chrono::milliseconds lifecycle_interval{std::chrono::seconds(30)};
 };
 
 class Daemon {
  public:
-  Daemon(DaemonOptions options, ToolSource& source, const Clock& clock);
+  // `state` (optional, not owned) keeps what must survive the daemon; `secrets` (optional,
+  // not owned) keeps the values servers need from the user.
+  Daemon(DaemonOptions options, ToolSource& source, const Clock& clock, StateStore* state = nullptr,
+         SecretStore* secrets = nullptr);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -54,6 +67,17 @@ class Daemon {
   Result<std::string> serveHttp(const std::string& token);
   void stopHttp();
   [[nodiscard]] sandbox::McpProxy& proxy() { return *proxy_; }
+
+  // Starts again every server the state says was running (a sandboxed one adopts its
+  // container when it still runs); the number started. Servers that fail are marked
+  // stopped and named in the log.
+  int restore();
+  // Stops a running server (by backend name) for every session; its tools leave them.
+  Result<void> stopServer(const std::string& backend);
+  // Stops the servers idle for options.idle_stop; their backend names.
+  std::vector<std::string> stopIdle();
+  // A thread that calls stopIdle() every options.lifecycle_interval until destruction.
+  void startLifecycle();
 
  private:
   struct Placement {
@@ -69,10 +93,21 @@ class Daemon {
   Result<Json> listRunning(sandbox::ProxySession& session);
   Result<Json> dropTools(sandbox::ProxySession& session, const Json& args);
   Result<Json> approveServer(sandbox::ProxySession& session, const Json& args);
+  Result<Json> stopServerTool(const Json& args);
+  void onCall(const sandbox::CallRecord& call);
+  bool approvedBefore(const std::string& server_id);
+  void rememberApproval(const std::string& server_id);
   Placement place(sandbox::ProxySession& session, const std::string& task, mcp::RequestScope& scope);
   bool askConsent(sandbox::ProxySession& session, const Offer& offer, mcp::RequestScope& scope);
+  // The offer's secrets with no stored value, after asking the client (elicitation) for
+  // them when it can.
+  std::vector<std::string> missingSecrets(sandbox::ProxySession* session, const Offer& offer,
+                                          mcp::RequestScope* scope);
+  Result<Json> setSecret(const Json& args);
   // Starts the offered server unless it runs; its backend name.
-  Result<std::string> ensureRunning(const Offer& offer);
+  // `preferred`: the backend name to use when free (restore keeps the old names, so that
+  // sessions' granted tools keep theirs).
+  Result<std::string> ensureRunning(const Offer& offer, const std::string& preferred = {});
   std::vector<std::string> toolsOf(const std::string& backend) const;
   Result<void> grant(sandbox::ProxySession& session, const std::vector<std::string>& tools);
   void touch(const std::string& session_id, const std::string& tool);
@@ -81,6 +116,8 @@ class Daemon {
   const DaemonOptions options_;
   ToolSource& source_;
   const Clock& clock_;
+  StateStore* const state_;
+  SecretStore* const secrets_;
   std::unique_ptr<sandbox::McpProxy> proxy_;
   std::unique_ptr<mcp::StreamableHttpServer> http_;
 
@@ -89,6 +126,11 @@ class Daemon {
   std::map<std::string, std::string> backend_of_;                 // guarded by mu_: server id -> backend
   std::map<std::string, Offer> pending_;                          // guarded by mu_: awaiting approval
   std::map<std::string, std::list<std::string>> recent_;          // guarded by mu_: session -> tools, LRU last
+  std::map<std::string, std::chrono::steady_clock::time_point> last_used_;  // guarded by mu_: backend -> last use
+
+  std::mutex lifecycle_mu_;
+  std::condition_variable_any lifecycle_cv_;
+  std::jthread lifecycle_;  // stopped first in the destructor
 };
 
 }  // namespace onemcp::orchestrator

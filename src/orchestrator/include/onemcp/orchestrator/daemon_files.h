@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "onemcp/common/paths.h"
 #include "onemcp/common/result.h"
@@ -19,6 +20,7 @@ struct DaemonPaths {
   std::filesystem::path endpoint_file;
   std::filesystem::path log_file;
   std::filesystem::path state_db;  // under the data dir
+  std::filesystem::path secrets_file;  // under the config dir, mode 0600
 
   static DaemonPaths from(const Paths& paths);
 };
@@ -35,6 +37,13 @@ Result<void> writeEndpointFile(const std::filesystem::path& path, const DaemonEn
 // kNotFound when there is no file; kInvalidInput when it is not ours or is malformed;
 // kForbidden when anyone but its owner may read it.
 Result<DaemonEndpoint> readEndpointFile(const std::filesystem::path& path);
+
+// Writes `text` to `path` with mode 0600 in a 0700 directory, atomically (temporary file,
+// fsync, rename).
+Result<void> writePrivateFile(const std::filesystem::path& path, std::string_view text);
+// Reads a file of ours that only we may read: kNotFound when absent, kForbidden when
+// others may read it, kInvalidInput when another user owns it.
+Result<std::string> readPrivateFile(const std::filesystem::path& path);
 
 // 32 bytes from the OS's random source, as hex.
 Result<std::string> newToken();

@@ -23,6 +23,10 @@ struct Offer {
   // Why starting it needs the user's consent ("needs the network", "reads /home/x",
   // "needs the secret GITHUB_TOKEN"); empty: nothing beyond an unverified origin.
   std::vector<std::string> consent_reasons;
+  // Environment variables the server needs from the user (secrets, required settings):
+  // the daemon asks for missing ones and keeps them in the SecretStore; the source's
+  // launcher passes the stored values to the server.
+  std::vector<std::string> secrets = {};  // "= {}": positional Offer{...} may leave it out
 };
 
 class ToolSource {

@@ -72,6 +72,9 @@ struct ContainerConfig {
   std::string working_dir;
   Labels labels;
   bool attach_stdin = false;  // keep stdin open for a stdio server (closes with the attach)
+  // With attach_stdin: the container's stdin closes when the first attach ends. False
+  // keeps it open, so that another process can attach again (a restarted daemon).
+  bool stdin_once = true;
   // Host side.
   std::string network_mode = "none";
   std::vector<MountSpec> mounts;

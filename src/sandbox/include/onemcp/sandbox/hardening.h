@@ -38,6 +38,9 @@ struct HostPolicy {
   std::string ca_bundle = std::string(kHostCaBundle);
   // From the host's configuration: npm_config_registry, PIP_INDEX_URL, HTTP(S)_PROXY...
   std::map<std::string, std::string> install_env;
+  // Stdio servers keep their stdin open when their attach ends (StdinOnce off), so that a
+  // new host process can attach again after the old one died (the orchestrator daemon).
+  bool reattachable_stdio = false;
   // Restart policy for HTTP servers (stdio servers are restarted by their owner).
   std::string http_restart_policy = "on-failure";
   int http_restart_retries = 3;

@@ -39,6 +39,9 @@ class BackendLauncher {
   // Why the server is gone, for error messages ("exited with code 1; stderr: ..."); may
   // be empty.
   virtual std::string diagnose() { return {}; }
+  // The container the last launch() runs in (sandboxed launchers), for owners that keep
+  // track of their containers; empty otherwise.
+  virtual std::string containerId() { return {}; }
   // "stdio: npx -y @modelcontextprotocol/server-everything", "http://..."
   [[nodiscard]] virtual std::string describe() const = 0;
 };

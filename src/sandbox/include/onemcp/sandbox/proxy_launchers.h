@@ -67,6 +67,7 @@ class SandboxLauncher final : public BackendLauncher {
   Result<Connection> launch() override;
   void stop() override;
   std::string diagnose() override;
+  std::string containerId() override;
   [[nodiscard]] std::string describe() const override;
 
  private:

@@ -63,6 +63,11 @@ struct StartOptions {
   std::chrono::milliseconds ready_timeout{std::chrono::seconds(30)};  // HTTP port opening
   ProgressFn progress;
   RestartPolicy restart;
+  // A running container of this owner for the same server (left by a host process that
+  // died) is adopted instead of starting a new one: re-attached (stdio; needs
+  // HostPolicy::reattachable_stdio) or its endpoint found again (HTTP). Other containers
+  // of that server and owner are removed.
+  bool adopt_running = false;
 };
 
 // One running server. Not thread-safe: one owner thread calls its methods (the proxy's
@@ -125,6 +130,9 @@ class HostedServer {
 
   // Used by ServerHost while starting.
   Result<void> attachAndStart(std::chrono::milliseconds ready_timeout);
+  // Attaches to the already running container again (stdio; its stdin must have stayed
+  // open) or finds its endpoint (HTTP). Used to adopt a container.
+  Result<void> reattach(std::chrono::milliseconds ready_timeout);
   // http: finds the address of the server's port and waits until it accepts connections.
   Result<void> resolveEndpoint(std::chrono::milliseconds ready_timeout);
   [[nodiscard]] const std::string& networkId() const { return network_id_; }
@@ -175,6 +183,10 @@ class ServerHost {
   Result<std::string> ensureDataVolume(const RunSpec& spec);
   Result<std::string> privateNetwork(const RunSpec& spec, const std::string& instance);
   std::string networkOf(const std::string& container_id, const std::string& owner);
+  // The running container of `spec` left by an earlier host process, re-attached; nullopt
+  // when there is none (the others of that server are removed).
+  std::optional<std::unique_ptr<HostedServer>> adoptRunning(const RunSpec& spec,
+                                                            const StartOptions& options);
 
   DockerClient& docker_;
   ImageBuilder& images_;

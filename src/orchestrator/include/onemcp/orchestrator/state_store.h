@@ -1,0 +1,91 @@
+// What the daemon must not lose across a restart or a crash, in one SQLite file (WAL) under
+// the XDG data dir: the servers it installed and runs (with the offer they came from and
+// the backend name their tools carry), the user's consent decisions, the containers it
+// owns, and the usage history (one row per tool call). Usage rows are queued and written
+// in batches by a background thread, so a call never waits for the disk.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "onemcp/common/result.h"
+#include "onemcp/orchestrator/tool_source.h"
+
+struct sqlite3;
+
+namespace onemcp::orchestrator {
+
+struct ServerRecord {
+  Offer offer;
+  std::string backend;            // the proxy backend name (its tools' prefix)
+  bool running = false;           // a restarted daemon starts (adopts) the running ones again
+  std::int64_t last_used_ms = 0;  // wall clock, ms since the epoch
+};
+
+struct UsageRecord {
+  std::int64_t at_ms = 0;  // wall clock, ms since the epoch
+  std::string session;
+  std::string server;  // backend name
+  std::string tool;    // the backend's own tool name
+  std::int64_t latency_us = 0;
+  bool ok = false;
+};
+
+struct OwnedContainer {
+  std::string container_id;
+  std::string server_id;
+};
+
+class StateStore {
+ public:
+  // Opens (creating) the database at `path` (":memory:" for a private one) in WAL mode.
+  // A file that is not a database, or of a newer schema, is an error naming it.
+  static Result<std::unique_ptr<StateStore>> open(const std::filesystem::path& path);
+  ~StateStore();  // flushes queued usage
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  Result<void> putServer(const ServerRecord& record);
+  Result<void> setRunning(const std::string& server_id, bool running);
+  Result<void> touchServer(const std::string& backend, std::int64_t at_ms);
+  Result<std::vector<ServerRecord>> servers();
+
+  // "approved" or "denied"; nullopt: never asked (or forgotten).
+  Result<void> setConsent(const std::string& server_id, const std::string& decision);
+  Result<std::optional<std::string>> consent(const std::string& server_id);
+
+  // The containers the daemon owns now (replaces the server's previous ones).
+  Result<void> setContainers(const std::string& server_id, const std::vector<std::string>& ids);
+  Result<std::vector<OwnedContainer>> containers();
+
+  // Queues one usage row; never blocks on the database.
+  void recordUsage(UsageRecord record);
+  // Writes every queued row now.
+  Result<void> flush();
+  // The newest `limit` rows, newest first.
+  Result<std::vector<UsageRecord>> usage(std::size_t limit);
+
+ private:
+  explicit StateStore(sqlite3* db);
+  Result<void> exec(const std::string& sql);
+  Result<void> writeBatch(std::vector<UsageRecord> batch);
+  void writerLoop(const std::stop_token& stop);
+
+  std::mutex db_mu_;
+  sqlite3* db_;  // guarded by db_mu_
+
+  std::mutex queue_mu_;
+  std::condition_variable_any queue_cv_;
+  std::vector<UsageRecord> queue_;  // guarded by queue_mu_
+  std::jthread writer_;             // last: stopped (and joined) first
+};
+
+}  // namespace onemcp::orchestrator
