@@ -1,6 +1,6 @@
 // `onemcp registry …`: the catalogue from the command line. Every subcommand opens the
-// store the same way (--db, else SQLite under the XDG data dir, seeded on first use),
-// so `serve`, `crawl` and `search` plug in beside `import` and `ls` below.
+// store the same way (--db, else SQLite under the XDG data dir, seeded on first use;
+// registry_cli.h); crawl and worker are in registry_crawl_commands.cc.
 #include <unistd.h>
 
 #include <csignal>
@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "registry_cli.h"
 #include "onemcp/common/clock.h"
 #include "onemcp/common/paths.h"
 #include "onemcp/http/client.h"
@@ -21,17 +22,10 @@
 #include "onemcp/search/encoder.h"
 
 namespace onemcp::app {
-namespace {
 
 namespace fs = std::filesystem;
 using registry::CatalogStore;
 using registry::ImportReport;
-
-// What every registry subcommand needs to reach its store.
-struct StoreArgs {
-  std::string db;  // "" : the embedded default
-  bool no_seed = false;
-};
 
 void addStoreOptions(CLI::App& cmd, StoreArgs& args) {
   cmd.add_option("--db", args.db,
@@ -89,6 +83,9 @@ int reportError(const Error& e) {
   std::cerr << "error: " << e.message << "\n";
   return 1;
 }
+
+namespace {
+
 
 struct ImportArgs {
   StoreArgs store;
@@ -187,6 +184,7 @@ struct ServeArgs {
   std::string admin_token;
   int refresh_ms = 2000;
   std::size_t threads = 4;
+  double rate_limit = -1;  // per client, requests/s; < 0: the API's default; 0: off
 };
 
 Result<std::pair<std::string, std::uint16_t>> parseListenAddress(const std::string& text) {
@@ -228,6 +226,11 @@ Result<void> serve(const ServeArgs& a) {
   ONEMCP_TRY(search.refresh());
   registry::ApiOptions api_options;
   api_options.admin_token = a.admin_token;
+  if (a.rate_limit == 0) api_options.rate_limit.burst = 0;
+  if (a.rate_limit > 0) {
+    api_options.rate_limit.per_second = a.rate_limit;
+    api_options.rate_limit.burst = 2 * a.rate_limit;
+  }
   registry::RegistryApi api(**store, search, clock, api_options);
   http::ServerOptions options;
   options.bind_address = listen->first;
@@ -259,6 +262,10 @@ void addServeCommand(CLI::App& parent, CommandRegistry& registry) {
   cmd->add_option("--refresh-ms", args->refresh_ms, "how often the index follows the store")
       ->check(CLI::Range(50, 3600000));
   cmd->add_option("--threads", args->threads, "HTTP server threads")->check(CLI::Range(1, 64));
+  cmd->add_option("--rate-limit", args->rate_limit,
+                  "requests/s per client address (burst: twice that); 0: off, e.g. behind a proxy "
+                  "where every client has the proxy's address (limit there instead)")
+      ->check(CLI::Range(0.0, 1e6));
   addStoreOptions(*cmd, args->store);
   cmd->callback([args, &registry] {
     auto served = serve(*args);
@@ -371,13 +378,13 @@ void addSearchCommand(CLI::App& parent, CommandRegistry& registry) {
 
 void addRegistryCommands(CLI::App& app, CommandRegistry& registry) {
   auto* cmd =
-      app.add_subcommand("registry", "The catalogue of MCP servers: serve, search, import, list");
+      app.add_subcommand("registry", "The catalogue of MCP servers: serve, search, import, list, crawl, worker");
   cmd->require_subcommand(1);
   addServeCommand(*cmd, registry);
   addSearchCommand(*cmd, registry);
   addImportCommand(*cmd, registry);
   addLsCommand(*cmd, registry);
-  // crawl is added here when it lands, with addStoreOptions().
+  addRegistryCrawlCommands(*cmd, registry);
 }
 
 }  // namespace onemcp::app

@@ -10,6 +10,8 @@
 #include "onemcp/common/log.h"
 #include "onemcp/registry/api_json.h"
 #include "onemcp/registry/catalog_import.h"
+#include "onemcp/registry/crawl_worker.h"
+#include "onemcp/registry/crawler.h"
 
 namespace onemcp::registry {
 namespace {
@@ -195,7 +197,8 @@ const std::vector<Route>& RegistryApi::routes() {
                                              {"GET", "/"},
                                              {"GET", "/app.js"},
                                              {"POST", "/v0/admin/import"},
-                                             {"POST", "/v0/admin/refresh"}};
+                                             {"POST", "/v0/admin/refresh"},
+                                             {"POST", "/v0/admin/crawl"}};
   return kRoutes;
 }
 
@@ -269,6 +272,7 @@ Response RegistryApi::dispatch(const Request& request, std::string& route) {
       return Response::text(200, std::string(webPageScript()), "text/javascript; charset=utf-8");
     }
     if (r.path == "/v0/admin/import") return adminImport(request);
+    if (r.path == "/v0/admin/crawl") return adminCrawl(request);
     return adminRefresh(request);
   }
   return errorResponse(404, "not-found", "no such endpoint: " + path + " (see /openapi.json)");
@@ -415,6 +419,21 @@ Response RegistryApi::adminRefresh(const Request& request) {
   const auto snap = search_.snapshot();
   return jsonResponse(
       200, Json{{"rebuilt", *refreshed}, {"catalogVersion", snap ? snap->counts().version : 0}});
+}
+
+// Queues a crawl of one source; a worker (`onemcp registry worker`) runs it.
+Response RegistryApi::adminCrawl(const Request& request) {
+  Response refusal;
+  if (!authorized(request, refusal)) return refusal;
+  const Json body = Json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.contains("source") || !body["source"].is_string() || body.size() != 1) {
+    return errorResponse(400, "invalid-input", "expected {\"source\": \"registry:URL | file:PATH | npm:NAME | ...\"}");
+  }
+  auto source = parseSourceSpec(body["source"].get<std::string>());
+  if (!source) return errorResponse(400, "invalid-input", source.error().message);
+  auto job = store_.enqueueJob({std::string(kCrawlJob), source->label(), "{}", 0});
+  if (!job) return errorResponse(job.error());
+  return jsonResponse(202, Json{{"job", *job}, {"source", source->label()}});
 }
 
 }  // namespace onemcp::registry

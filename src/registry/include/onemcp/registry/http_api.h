@@ -67,6 +67,7 @@ class RegistryApi {
   http::Response metrics();
   http::Response adminImport(const http::Request& request);
   http::Response adminRefresh(const http::Request& request);
+  http::Response adminCrawl(const http::Request& request);
   Result<nlohmann::ordered_json> entryJson(const ServerRecord& server);
   [[nodiscard]] bool authorized(const http::Request& request, http::Response& refusal) const;
 
