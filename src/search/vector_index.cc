@@ -11,11 +11,10 @@
 namespace onemcp::search {
 namespace {
 
-// Eight independent accumulators so the compiler emits packed multiply-adds; the
-// target clone picks AVX2 at load time where the CPU has it.
-__attribute__((target_clones("avx2", "default"))) float dotKernel(const float* a,
-                                                                       const float* b,
-                                                                       std::size_t n) {
+// Eight independent accumulators so the compiler emits packed multiply-adds. The body
+// is inlined into an AVX2 and a baseline function; both sum in the same order, so they
+// give the same result.
+[[gnu::always_inline]] inline float dotBody(const float* a, const float* b, std::size_t n) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -24,6 +23,24 @@ __attribute__((target_clones("avx2", "default"))) float dotKernel(const float* a
   float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
   for (; i < n; ++i) s += a[i] * b[i];
   return s;
+}
+
+__attribute__((target("avx2"))) float dotAvx2(const float* a, const float* b, std::size_t n) {
+  return dotBody(a, b, n);
+}
+
+float dotPlain(const float* a, const float* b, std::size_t n) { return dotBody(a, b, n); }
+
+// The CPU is asked once, on first use, in a function-local static: not by an ifunc
+// resolver (target_clones), which runs during relocation, before ThreadSanitizer's
+// runtime is up, and crashed every TSan binary that linked this library.
+bool hasAvx2() {
+  static const bool avx2 = __builtin_cpu_supports("avx2") != 0;
+  return avx2;
+}
+
+float dotKernel(const float* a, const float* b, std::size_t n) {
+  return hasAvx2() ? dotAvx2(a, b, n) : dotPlain(a, b, n);
 }
 
 // Keeps the k best of a stream in a min-heap, then returns them best first.
@@ -154,7 +171,7 @@ class QuantisedIndex final : public VectorIndex {
   std::size_t padded_;
   std::vector<std::int8_t> codes_;
   std::vector<float> scales_;
-  bool avx2_ = __builtin_cpu_supports("avx2") != 0;
+  bool avx2_ = hasAvx2();
 };
 
 class HnswIndex final : public VectorIndex {
