@@ -27,7 +27,13 @@ struct RunArgs {
   float server_own_weight = search::QueryOptions{}.server_own_weight;
   float second_tool_weight = search::QueryOptions{}.second_tool_weight;
   bool approximate = false;
+  bool quantised = false;
   bool no_artifacts = false;
+  bool repeat_terms = false;
+  bool no_compounds = false;
+  float subtask_weight = search::QueryOptions{}.subtask_weight;
+  float tool_count_damping = search::QueryOptions{}.tool_count_damping;
+  std::size_t expansion_terms = search::QueryOptions{}.expansion_terms;
   float tool_server_weight = search::QueryOptions{}.tool_server_weight;
   std::vector<std::string> fields;  // "tool_name=2" ...: BM25F field weights
 };
@@ -64,6 +70,11 @@ Result<search::QueryOptions> queryOptions(const RunArgs& a) {
   o.server_own_weight = a.server_own_weight;
   o.second_tool_weight = a.second_tool_weight;
   o.describe_artifacts = !a.no_artifacts;
+  o.unique_terms = !a.repeat_terms;
+  o.join_compounds = !a.no_compounds;
+  o.subtask_weight = a.subtask_weight;
+  o.tool_count_damping = a.tool_count_damping;
+  o.expansion_terms = a.expansion_terms;
   o.tool_server_weight = a.tool_server_weight;
   if (a.mode == "lexical") {
     o.mode = search::Mode::kLexical;
@@ -80,8 +91,10 @@ Result<search::QueryOptions> queryOptions(const RunArgs& a) {
     o.merge = search::MergeMode::kRoundRobin;
   } else if (a.merge == "max") {
     o.merge = search::MergeMode::kMaxScore;
+  } else if (a.merge == "blend") {
+    o.merge = search::MergeMode::kBlend;
   } else {
-    return fail(ErrorCode::kInvalidInput, "--merge must be none, rr or max");
+    return fail(ErrorCode::kInvalidInput, "--merge must be none, rr, max or blend");
   }
   return o;
 }
@@ -102,6 +115,7 @@ Result<void> runEval(const RunArgs& a) {
   }
   search::IndexConfig config;
   config.approximate = a.approximate;
+  config.quantised = a.quantised;
   ONEMCP_TRY(applyFieldWeights(a.fields, config.fields));
   const auto t0 = std::chrono::steady_clock::now();
   auto index = search::SearchIndex::build(std::move(*catalog), encoder, config);
@@ -132,7 +146,14 @@ void addRun(CLI::App& eval, CommandRegistry& registry) {
   run->add_option("--mode", args->mode, "lexical | dense | hybrid");
   run->add_option("--model", args->model, "Encoder model file (.omv); default: " +
                                               defaultModel().string());
-  run->add_option("--merge", args->merge, "Sub-task merge: none | rr | max");
+  run->add_option("--merge", args->merge, "Sub-task merge: none | rr | max | blend");
+  run->add_option("--subtask-weight", args->subtask_weight, "blend: share of the best sub-task");
+  run->add_option("--tool-count-damping", args->tool_count_damping,
+                  "Damp a server's tool evidence by ln(tool count) (0: off)");
+  run->add_option("--expansion-terms", args->expansion_terms,
+                  "Catalogue words added per query word the index lacks (0: off)");
+  run->add_flag("--repeat-terms", args->repeat_terms, "Count a repeated query word each time");
+  run->add_flag("--no-compounds", args->no_compounds, "Do not join adjacent words (mind map)");
   run->add_option("--sample", args->sample, "Use this many queries, evenly spaced (0: all)");
   run->add_option("--k", args->k, "Ranked ids per list");
   run->add_option("--dense-weight", args->dense_weight, "Hybrid: share of the dense channel");
@@ -142,6 +163,7 @@ void addRun(CLI::App& eval, CommandRegistry& registry) {
   run->add_option("--tool-server-weight", args->tool_server_weight, "Share of server score a tool inherits");
   run->add_option("--field", args->fields, "BM25F field weight, e.g. tool_name=2 (repeatable)");
   run->add_flag("--approximate", args->approximate, "HNSW instead of the exact scan");
+  run->add_flag("--quantised", args->quantised, "Exact top k by an int8 first pass");
   run->callback([args, &registry] {
     if (auto r = runEval(*args); !r) {
       std::cerr << "eval run: " << r.error().toString() << '\n';

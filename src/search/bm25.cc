@@ -42,14 +42,21 @@ float Bm25Index::idf(std::string_view term) const {
 }
 
 std::vector<ScoredDoc> Bm25Index::search(std::span<const std::string> query_terms) const {
+  return search(query_terms, {});
+}
+
+std::vector<ScoredDoc> Bm25Index::search(std::span<const std::string> query_terms,
+                                         std::span<const float> weights) const {
   std::unordered_map<std::uint32_t, float> acc;
-  for (const auto& q : query_terms) {
+  for (std::size_t i = 0; i < query_terms.size(); ++i) {
+    const auto& q = query_terms[i];
+    const float qw = i < weights.size() ? weights[i] : 1.0F;
     auto it = terms_.find(q);
     if (it == terms_.end()) continue;
     const Term& term = it->second;
     for (const auto& [doc, tf] : term.postings) {
       const float norm = params_.k1 * (1.0F - params_.b + params_.b * doc_len_[doc] / avg_len_);
-      acc[doc] += term.idf * tf * (params_.k1 + 1.0F) / (tf + norm);
+      acc[doc] += qw * term.idf * tf * (params_.k1 + 1.0F) / (tf + norm);
     }
   }
   std::vector<ScoredDoc> out;

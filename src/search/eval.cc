@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -70,6 +71,31 @@ Result<std::unordered_map<std::string, std::set<std::string>>> readQrels(
 std::string prefixOf(const std::string& id) {
   const auto colon = id.find(':');
   return colon == std::string::npos ? std::string() : id.substr(0, colon + 1);
+}
+
+// The namespace of the gold ids: of the prefixes in the run ("live:", "docker:", ...),
+// the one under which the most gold ids were ranked. A union run mixes namespaces, so
+// the first id of the first line is not enough.
+std::string inferPrefix(const std::unordered_map<std::string, std::vector<std::string>>& ranked,
+                        const std::unordered_map<std::string, std::set<std::string>>& gold) {
+  std::map<std::string, std::size_t> hits;
+  for (const auto& [qid, ids] : ranked) {
+    const auto g = gold.find(qid);
+    for (const auto& id : ids) {
+      const std::string p = prefixOf(id);
+      auto& n = hits[p];
+      if (g != gold.end() && g->second.contains(id.substr(p.size()))) ++n;
+    }
+  }
+  std::string best;
+  std::size_t most = 0;
+  for (const auto& [p, n] : hits) {
+    if (best.empty() || n > most) {
+      best = p;
+      most = n;
+    }
+  }
+  return best;
 }
 
 std::vector<std::string> strings(const json& j) {
@@ -171,11 +197,14 @@ Result<Metrics> scoreRun(const std::filesystem::path& run, const std::filesystem
   if (!lines) return fail(std::move(lines).error());
   const std::string key = options.level == "tools" ? "tools" : "servers";
   std::unordered_map<std::string, std::vector<std::string>> ranked;
-  std::string prefix = options.ns.empty() ? std::string() : options.ns + ":";
   for (const auto& j : *lines) {
-    auto ids = strings(j.value(key, json::array()));
-    if (prefix.empty() && !ids.empty()) prefix = prefixOf(ids.front());
-    ranked[j.value("qid", std::string())] = std::move(ids);
+    ranked[j.value("qid", std::string())] = strings(j.value(key, json::array()));
+  }
+  std::string prefix = options.ns.empty() ? std::string() : options.ns + ":";
+  if (prefix.empty()) {
+    auto bare = readQrels(qrels, "");
+    if (!bare) return fail(std::move(bare).error());
+    prefix = inferPrefix(ranked, *bare);
   }
   auto gold = readQrels(qrels, prefix);
   if (!gold) return fail(std::move(gold).error());

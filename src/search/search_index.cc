@@ -1,6 +1,8 @@
 #include "onemcp/search/search_index.h"
 
 #include <algorithm>
+#include <cmath>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "onemcp/search/text.h"
@@ -93,6 +95,30 @@ std::vector<Ranked> maxScore(const std::vector<std::vector<Ranked>>& lists, std:
   return topOf(best, k);
 }
 
+// (1 - w) * the whole prompt's score + w * the best sub-task score, each relative to its
+// list's top: the whole prompt leads, and an item that serves one need strongly rises.
+std::vector<Ranked> blend(const std::vector<float>& whole,
+                          const std::vector<std::vector<float>>& subs, float w, std::size_t k) {
+  const auto top = [](const std::vector<float>& v) {
+    float m = 0.0F;
+    for (float x : v) m = std::max(m, x);
+    return m;
+  };
+  std::vector<float> out(whole.size(), 0.0F);
+  const float wt = top(whole);
+  if (wt > 0.0F) {
+    for (std::size_t i = 0; i < whole.size(); ++i) out[i] = (1.0F - w) * whole[i] / wt;
+  }
+  std::vector<float> best(whole.size(), 0.0F);
+  for (const auto& sub : subs) {
+    const float st = top(sub);
+    if (st <= 0.0F) continue;
+    for (std::size_t i = 0; i < sub.size(); ++i) best[i] = std::max(best[i], sub[i] / st);
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] += w * best[i];
+  return topOf(out, k);
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const SearchIndex>> SearchIndex::build(Catalog catalog,
@@ -127,7 +153,10 @@ Result<std::shared_ptr<const SearchIndex>> SearchIndex::build(Catalog catalog,
   }
   index->tool_bm25_ = std::move(tools).build();
   index->server_bm25_ = std::move(servers).build();
-  if (index->encoder_) ONEMCP_TRY(index->buildDense(config));
+  if (index->encoder_) {
+    ONEMCP_TRY(index->buildDense(config));
+    ONEMCP_TRY(index->buildVocabulary());
+  }
   return std::shared_ptr<const SearchIndex>(std::move(index));
 }
 
@@ -144,6 +173,9 @@ Result<void> SearchIndex::buildDense(const IndexConfig& config) {
   if (config.approximate) {
     tool_vectors_ = makeHnswIndex(*tool_rows, dim, config.hnsw);
     server_vectors_ = makeHnswIndex(*server_rows, dim, config.hnsw);
+  } else if (config.quantised) {
+    tool_vectors_ = makeQuantisedIndex(std::move(*tool_rows), dim);
+    server_vectors_ = makeQuantisedIndex(std::move(*server_rows), dim);
   } else {
     tool_vectors_ = makeExactIndex(std::move(*tool_rows), dim);
     server_vectors_ = makeExactIndex(std::move(*server_rows), dim);
@@ -151,11 +183,87 @@ Result<void> SearchIndex::buildDense(const IndexConfig& config) {
   return {};
 }
 
-void SearchIndex::lexical(std::string_view text, Scores& out) const {
+Result<void> SearchIndex::buildVocabulary() {
+  Stemmer stemmer;
+  std::unordered_set<std::string> seen;
+  std::vector<std::string> words;
+  const auto collect = [&](std::string_view text) {
+    for (auto& w : splitWords(text)) {
+      const bool plain = w.size() >= 3 && std::all_of(w.begin(), w.end(),
+                                                      [](char c) { return c >= 'a' && c <= 'z'; });
+      if (plain && !isStopword(w) && seen.insert(w).second) words.push_back(std::move(w));
+    }
+  };
+  for (const auto& t : catalog_.tools) {
+    collect(t.name);
+    collect(t.description);
+  }
+  for (const auto& s : catalog_.servers) {
+    collect(s.name);
+    collect(s.description);
+  }
+  auto rows = encodeAll(*encoder_, words);
+  if (!rows) return fail(std::move(rows).error());
+  for (const auto& w : words) vocabulary_stems_.push_back(stemmer.stem(w));
+  vocabulary_vectors_ = makeExactIndex(std::move(*rows), encoder_->dim());
+  return {};
+}
+
+// The lexical query: each distinct term of the text once (a long prompt that repeats a
+// word, or names it again in a path, is not more about it); adjacent words joined where
+// the index knows the compound ("mind map" -> "mindmap"); a word the index lacks
+// expanded to its nearest catalogue words by the encoder's vectors.
+Result<SearchIndex::LexicalQuery> SearchIndex::lexicalQuery(std::string_view text,
+                                                            const QueryOptions& options) const {
   Stemmer stemmer;  // per-call scratch: Snowball state is not shareable
-  const auto terms = analyze(text, stemmer);
-  for (const auto& d : tool_bm25_.search(terms)) out.tools[d.doc] = d.score;
-  for (const auto& d : server_bm25_.search(terms)) out.servers[d.doc] = d.score;
+  LexicalQuery q;
+  std::unordered_map<std::string, std::size_t> at;
+  const auto add = [&](std::string term, float w) {
+    if (!options.unique_terms) {
+      q.terms.push_back(std::move(term));
+      q.weights.push_back(w);
+      return;
+    }
+    auto [it, fresh] = at.try_emplace(term, q.terms.size());
+    if (fresh) {
+      q.terms.push_back(std::move(term));
+      q.weights.push_back(w);
+    } else {
+      q.weights[it->second] = std::max(q.weights[it->second], w);
+    }
+  };
+  const auto known = [&](const std::string& stem) {
+    return tool_bm25_.contains(stem) || server_bm25_.contains(stem);
+  };
+  const bool expand = vocabulary_vectors_ && options.expansion_terms > 0;
+  std::vector<float> v(expand ? encoder_->dim() : 0);
+  const auto words = splitWords(text);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (!isStopword(words[i])) {
+      auto stem = stemmer.stem(words[i]);
+      if (expand && !known(stem)) {
+        const std::string_view one[] = {words[i]};
+        ONEMCP_TRY(encoder_->encode(one, v));
+        for (const auto& h : vocabulary_vectors_->search(v, options.expansion_terms)) {
+          if (h.score >= options.expansion_min_cosine) {
+            add(vocabulary_stems_[h.doc], options.expansion_weight * h.score);
+          }
+        }
+      }
+      add(std::move(stem), 1.0F);
+    }
+    if (options.join_compounds && i + 1 < words.size()) {
+      auto joined = stemmer.stem(words[i] + words[i + 1]);
+      if (known(joined)) add(std::move(joined), 1.0F);
+    }
+  }
+  return q;
+}
+
+void SearchIndex::lexical(const LexicalQuery& query, Scores& out) const {
+  for (const auto& d : tool_bm25_.search(query.terms, query.weights)) out.tools[d.doc] = d.score;
+  for (const auto& d : server_bm25_.search(query.terms, query.weights))
+    out.servers[d.doc] = d.score;
   normaliseByMax(out.tools);
   normaliseByMax(out.servers);
 }
@@ -182,7 +290,11 @@ Result<SearchIndex::Scores> SearchIndex::score(std::string_view query,
   Scores den = lex;
   const bool use_dense = encoder_ != nullptr && options.mode != Mode::kLexical;
   const bool use_lex = options.mode != Mode::kDense || encoder_ == nullptr;
-  if (use_lex) lexical(text, lex);
+  if (use_lex) {
+    auto q = lexicalQuery(text, options);
+    if (!q) return fail(std::move(q).error());
+    lexical(*q, lex);
+  }
   if (use_dense) ONEMCP_TRY(dense(text, options, den));
   const float a = use_dense ? (use_lex ? options.dense_weight : 1.0F) : 0.0F;
   Scores out{std::vector<float>(ns, 0.0F), std::vector<float>(nt, 0.0F)};
@@ -198,6 +310,17 @@ Result<SearchIndex::Scores> SearchIndex::score(std::string_view query,
       best[s] = v;
     } else if (v > second[s]) {
       second[s] = v;
+    }
+  }
+  // The best of many tools is high by chance alone (a catalogue server with a hundred
+  // tools always has one that half-matches): damp tool evidence by the log of the count.
+  if (options.tool_count_damping > 0.0F) {
+    for (std::size_t s = 0; s < ns; ++s) {
+      const auto n = static_cast<float>(catalog_.servers[s].tools.size());
+      if (n <= 1.0F) continue;
+      const float f = 1.0F / (1.0F + options.tool_count_damping * std::log(n));
+      best[s] *= f;
+      second[s] *= f;
     }
   }
   std::vector<float> own(ns, 0.0F);
@@ -222,12 +345,16 @@ Result<SearchResult> SearchIndex::search(std::string_view query, const QueryOpti
   std::vector<std::vector<Ranked>> server_lists{topOf(whole->servers, options.servers)};
   std::vector<std::vector<Ranked>> tool_lists{topOf(whole->tools, options.tools)};
   if (options.split_tasks) result.subtasks = splitTasks(query, options.split);
+  std::vector<std::vector<float>> sub_servers;
+  std::vector<std::vector<float>> sub_tools;
   if (result.subtasks.size() > 1) {
     for (const auto& sub : result.subtasks) {
       auto s = score(sub, options);
       if (!s) return fail(std::move(s).error());
       result.subtask_servers.push_back(topOf(s->servers, options.servers));
       result.subtask_tools.push_back(topOf(s->tools, options.tools));
+      sub_servers.push_back(std::move(s->servers));
+      sub_tools.push_back(std::move(s->tools));
     }
     server_lists.insert(server_lists.end(), result.subtask_servers.begin(),
                         result.subtask_servers.end());
@@ -236,6 +363,9 @@ Result<SearchResult> SearchIndex::search(std::string_view query, const QueryOpti
   if (server_lists.size() == 1 || options.merge == MergeMode::kNone) {
     result.servers = std::move(server_lists.front());
     result.tools = std::move(tool_lists.front());
+  } else if (options.merge == MergeMode::kBlend) {
+    result.servers = blend(whole->servers, sub_servers, options.subtask_weight, options.servers);
+    result.tools = blend(whole->tools, sub_tools, options.subtask_weight, options.tools);
   } else if (options.merge == MergeMode::kMaxScore) {
     result.servers = maxScore(server_lists, options.servers, catalog_.servers.size());
     result.tools = maxScore(tool_lists, options.tools, catalog_.tools.size());

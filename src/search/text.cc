@@ -143,7 +143,7 @@ namespace {
 
 std::string_view fileTypeWords(std::string_view ext) {
   static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
-      {"md", "markdown document"},   {"markdown", "markdown document"},
+      {"md", "markdown text"},       {"markdown", "markdown text"},
       {"doc", "word document"},      {"docx", "word document"},
       {"ppt", "powerpoint presentation slides"}, {"pptx", "powerpoint presentation slides"},
       {"xls", "excel spreadsheet"},  {"xlsx", "excel spreadsheet"},
@@ -191,6 +191,23 @@ bool mentionsRelativeTime(std::string_view text) {
   return false;
 }
 
+// True when the clause before a path asks to produce something there ("save it to",
+// "write a report in", "create ... at"): the task then needs a tool that writes files.
+bool writesTo(std::string_view before) {
+  const auto cut = before.find_last_of(".?!\n");
+  if (cut != std::string_view::npos && cut + 1 < before.size()) before = before.substr(cut + 1);
+  static constexpr std::string_view kVerbs[] = {
+      "save",      "saved",   "saving",   "write",   "store",    "stored",  "export",
+      "output",    "create",  "generate", "put",     "make",     "produce", "organize",
+      "summarize", "compile", "draft",    "convert", "download", "record",  "report"};
+  for (const auto& w : splitWords(before)) {
+    for (auto v : kVerbs) {
+      if (w == v) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string describeArtifacts(std::string_view text) {
@@ -212,6 +229,7 @@ std::string describeArtifacts(std::string_view text) {
     if (url) out += " url web page link";
     if (!path) continue;
     out += " file";
+    if (writesTo(text.substr(0, i))) out += " write save";
     const auto dot = tok.rfind('.');
     if (dot != std::string_view::npos && dot > tok.rfind('/')) {
       std::string ext(tok.substr(dot + 1));

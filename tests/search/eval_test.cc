@@ -71,6 +71,18 @@ TEST_F(EvalTest, ScoresRecallNdcgHitAndSlots) {
   EXPECT_DOUBLE_EQ(t->values["Slot-R@5"], 0.5);
 }
 
+TEST_F(EvalTest, UnionRunIsScoredInTheNamespaceOfItsGoldIds) {
+  // The first id ranked is a distractor of another namespace; the gold ids are "live:".
+  const auto run = write("run.jsonl",
+                         R"({"qid":"q1","servers":["docker:z","live:a","reg:y"]})" "\n"
+                         R"({"qid":"q2","servers":["live:b","docker:a"]})" "\n");
+  const auto qrels = write("qrels.tsv", "qid\tdoc_id\trelevance\nq1\ta\t1\nq2\tb\t1\n");
+  auto m = scoreRun(run, qrels, {});
+  ASSERT_TRUE(m) << m.error().toString();
+  EXPECT_DOUBLE_EQ(m->values["R@5"], 1.0);
+  EXPECT_DOUBLE_EQ(m->values["Hit@1"], 0.5);
+}
+
 TEST_F(EvalTest, RunLineFollowsTheContract) {
   Catalog c;
   const auto s = c.addServer({"live:s", "S", "weather", "", {}});

@@ -53,6 +53,30 @@ class HashEncoder final : public Encoder {
   }
 };
 
+// Hand-set word vectors: "homestay" lies near "lodging" and nowhere near the rest.
+class TableEncoder final : public Encoder {
+ public:
+  std::size_t dim() const override { return 3; }
+  std::string name() const override { return "table-3"; }
+  Result<void> encode(std::span<const std::string_view> texts,
+                      std::span<float> out) const override {
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      float v[3] = {0, 0, 0};
+      for (const auto& w : splitWords(texts[i])) {
+        if (w == "lodging") v[0] += 1.0F;
+        if (w == "homestay") {
+          v[0] += 0.9F;
+          v[1] += 0.3F;
+        }
+        if (w == "weather") v[2] += 1.0F;
+      }
+      const float n = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+      for (int d = 0; d < 3; ++d) out[i * 3 + d] = n > 0 ? v[d] / n : 0.0F;
+    }
+    return {};
+  }
+};
+
 std::shared_ptr<const SearchIndex> lexicalIndex() {
   auto index = SearchIndex::build(smallCatalog(), nullptr);
   EXPECT_TRUE(index);
@@ -105,6 +129,95 @@ TEST(SearchIndex, EverySubTaskIsRepresentedInTheTopServers) {
   EXPECT_TRUE(top.contains("t:weather"));
   EXPECT_TRUE(top.contains("t:cal"));
   EXPECT_EQ(r->subtask_servers.size(), 2U);
+}
+
+TEST(SearchIndex, RepeatedQueryWordCountsOnce) {
+  auto index = lexicalIndex();
+  const std::string q = "weather weather weather: open a pull request";
+  EXPECT_EQ(topServer(*index, q), "t:github");
+  QueryOptions repeat;
+  repeat.unique_terms = false;
+  EXPECT_EQ(topServer(*index, q, repeat), "t:weather");
+}
+
+TEST(SearchIndex, AdjacentWordsMatchACompoundInTheIndex) {
+  Catalog c;
+  const auto mind = c.addServer({"t:mind", "Mind", "Diagrams from notes", "", {}});
+  c.addTool({"t:mind::markdown_to_mindmap", mind, "markdown_to_mindmap",
+             "Render notes as a mindmap", ""});
+  const auto maps = c.addServer({"t:maps", "Maps", "Places", "", {}});
+  c.addTool({"t:maps::get_map", maps, "get_map", "Show the map of a city", "city"});
+  auto index = SearchIndex::build(std::move(c), nullptr);
+  ASSERT_TRUE(index);
+  EXPECT_EQ(topServer(**index, "organise these notes into a mind map"), "t:mind");
+  QueryOptions separate;
+  separate.join_compounds = false;
+  EXPECT_EQ(topServer(**index, "turn it into a mind map", separate), "t:maps");
+}
+
+TEST(SearchIndex, SavingToAPathBringsTheFileWriterIntoTheTopServers) {
+  auto index = lexicalIndex();
+  QueryOptions o;
+  o.servers = 2;
+  auto r =
+      index->search("Get the weather forecast for Paris and save it to /root/notes/paris.md", o);
+  ASSERT_TRUE(r);
+  std::set<std::string> top;
+  for (const auto& s : r->servers) top.insert(index->catalog().servers[s.index].id);
+  EXPECT_TRUE(top.contains("t:weather"));
+  EXPECT_TRUE(top.contains("t:fs"));
+}
+
+TEST(SearchIndex, BlendKeepsTheWholePromptFirstAndAddsEachSubTask) {
+  auto index = lexicalIndex();
+  QueryOptions o;
+  o.servers = 2;
+  o.merge = MergeMode::kBlend;
+  o.subtask_weight = 0.5F;
+  auto r = index->search(
+      "1. Get the weather forecast for Paris\n2. Schedule a meeting on my calendar", o);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->servers.size(), 2U);
+  std::set<std::string> top;
+  for (const auto& s : r->servers) top.insert(index->catalog().servers[s.index].id);
+  EXPECT_TRUE(top.contains("t:weather"));
+  EXPECT_TRUE(top.contains("t:cal"));
+  EXPECT_LE(r->servers.front().score, 1.0F);
+}
+
+TEST(SearchIndex, EqualToolEvidenceFavoursTheServerWithFewerTools) {
+  Catalog c;
+  const auto big = c.addServer({"t:big", "Suite", "Everything", "", {}});
+  c.addTool({"t:big::convert_currency", big, "convert_currency", "Convert an amount of money", ""});
+  for (int i = 0; i < 30; ++i) {
+    c.addTool(
+        {"t:big::op" + std::to_string(i), big, "op" + std::to_string(i), "Manage records", ""});
+  }
+  const auto small = c.addServer({"t:small", "Rates", "Exchange", "", {}});
+  c.addTool(
+      {"t:small::convert_currency", small, "convert_currency", "Convert an amount of money", ""});
+  auto index = SearchIndex::build(std::move(c), nullptr);
+  ASSERT_TRUE(index);
+  QueryOptions o;
+  o.second_tool_weight = 0.0F;
+  EXPECT_EQ(topServer(**index, "convert currency"), "t:small");
+  o.tool_count_damping = 0.0F;
+  EXPECT_EQ(topServer(**index, "convert currency", o), "t:big");  // a tie, broken by index
+}
+
+TEST(SearchIndex, AWordTheIndexLacksIsExpandedToItsNearestCatalogueWords) {
+  Catalog c;
+  const auto stays = c.addServer({"t:stays", "Stays", "Book rooms", "", {}});
+  c.addTool({"t:stays::find_lodging", stays, "find_lodging", "Search lodging listings", ""});
+  const auto wx = c.addServer({"t:wx", "Weather", "Forecasts", "", {}});
+  c.addTool({"t:wx::forecast", wx, "forecast", "Weather forecast", ""});
+  auto index = SearchIndex::build(std::move(c), std::make_shared<TableEncoder>());
+  ASSERT_TRUE(index);
+  QueryOptions lexical_channel;
+  lexical_channel.dense_weight = 0.0F;  // the encoder only expands the query
+  EXPECT_EQ(topServer(**index, "a homestay in Paris", lexical_channel), "t:stays");
+  lexical_channel.expansion_terms = 0;
+  EXPECT_EQ(topServer(**index, "a homestay in Paris", lexical_channel), "");
 }
 
 TEST(SearchIndex, DenseAndHybridModesUseTheEncoder) {

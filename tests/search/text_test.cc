@@ -30,6 +30,25 @@ TEST(Analyze, DropsStopwordsAndStems) {
               ElementsAre("search", "repositori", "issu"));
 }
 
+TEST(DescribeArtifacts, NamesTheFileTypeOfAPath) {
+  EXPECT_EQ(describeArtifacts("Read the data under /root/excel/people.xlsx"),
+            " file excel spreadsheet");
+  EXPECT_EQ(describeArtifacts("list /root/notes/"), " file directory folder");
+}
+
+TEST(DescribeArtifacts, AsksForAFileWriterWhenTheClauseSavesThere) {
+  EXPECT_EQ(describeArtifacts("Summarise the trial and save it as Markdown to /root/md/a.md."),
+            " file write save markdown text");
+  // A later sentence's verb does not reach back to an earlier path.
+  EXPECT_EQ(describeArtifacts("Create a plan. Read /root/in/a.txt"), " file text");
+}
+
+TEST(DescribeArtifacts, NamesUrlsAndRelativeDates) {
+  EXPECT_EQ(describeArtifacts("summarise https://example.org/a"), " url web page link");
+  EXPECT_EQ(describeArtifacts("trains next Wednesday"), " current date time");
+  EXPECT_EQ(describeArtifacts("plain words only"), "");
+}
+
 TEST(Stemmer, LeavesUnknownShapesAlone) {
   Stemmer stemmer;
   EXPECT_EQ(stemmer.stem("12306"), "12306");

@@ -52,6 +52,32 @@ TEST(ExactIndex, WrongDimensionOrEmptyIndexGivesNoHits) {
   EXPECT_TRUE(two->search(q, 5).empty());
 }
 
+TEST(QuantisedIndex, GivesTheExactTopTenWithExactScores) {
+  const std::size_t n = 3000;
+  const std::size_t dim = 100;  // not a multiple of 16: exercises the padding
+  const auto rows = randomUnitRows(n, dim, 5);
+  auto exact = makeExactIndex(rows, dim);
+  auto quantised = makeQuantisedIndex(rows, dim);
+  EXPECT_EQ(quantised->size(), n);
+  const auto queries = randomUnitRows(50, dim, 13);
+  for (std::size_t q = 0; q < 50; ++q) {
+    std::span<const float> qv(queries.data() + q * dim, dim);
+    const auto want = exact->search(qv, 10);
+    const auto got = quantised->search(qv, 10);
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got[i].doc, want[i].doc) << "query " << q << " rank " << i;
+      EXPECT_FLOAT_EQ(got[i].score, want[i].score);
+    }
+  }
+}
+
+TEST(QuantisedIndex, WrongDimensionOrEmptyIndexGivesNoHits) {
+  const float q[] = {1, 0, 0, 0};
+  EXPECT_TRUE(makeQuantisedIndex({}, 4)->search(q, 5).empty());
+  EXPECT_TRUE(makeQuantisedIndex({1, 0}, 2)->search(q, 5).empty());
+}
+
 TEST(HnswIndex, FindsMostExactNeighbours) {
   const std::size_t n = 2000;
   const std::size_t dim = 32;

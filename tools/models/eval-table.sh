@@ -45,6 +45,14 @@ for m in glove-100k glove-mt-100k; do
   row "hybrid, $m" --mode hybrid --model "$models/$m.omv"
 done
 if [[ -f "$models/glove-mt-100k.omv" ]]; then
-  row "hybrid, glove-mt-100k, round-robin sub-task merge" --model "$models/glove-mt-100k.omv" --merge rr
-  row "hybrid, glove-mt-100k, no artefact words" --model "$models/glove-mt-100k.omv" --no-artifacts
+  m=$models/glove-mt-100k.omv
+  # Ablations of the default (hybrid, glove-mt-100k): each row turns one thing off or on.
+  row "default, sub-task merge round-robin" --model "$m" --merge rr
+  row "default, sub-task merge blend 0.3" --model "$m" --merge blend
+  row "default, no artefact words" --model "$m" --no-artifacts
+  row "default, repeated query words counted each time" --model "$m" --repeat-terms
+  row "default, no compound joining" --model "$m" --no-compounds
+  row "default, no tool-count damping" --model "$m" --tool-count-damping 0
+  row "default, no query expansion" --model "$m" --expansion-terms 0
+  row "default, int8 two-pass dense index" --model "$m" --quantised
 fi

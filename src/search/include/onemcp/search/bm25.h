@@ -51,6 +51,13 @@ class Bm25Index {
   // Scores of every document matching at least one query term, best first; ties by
   // document number. Repeated query terms count once per occurrence.
   [[nodiscard]] std::vector<ScoredDoc> search(std::span<const std::string> query_terms) const;
+  // The same with a weight per query term (a missing weight counts 1).
+  [[nodiscard]] std::vector<ScoredDoc> search(std::span<const std::string> query_terms,
+                                              std::span<const float> weights) const;
+  // True when some document holds `term`.
+  [[nodiscard]] bool contains(std::string_view term) const {
+    return terms_.contains(std::string(term));
+  }
   // Inverse document frequency of a term (0 for an unknown term).
   [[nodiscard]] float idf(std::string_view term) const;
   [[nodiscard]] std::size_t size() const { return doc_len_.size(); }

@@ -5,9 +5,9 @@
 // that readers never wait for an update.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,11 +35,12 @@ struct IndexConfig {
   FieldWeights fields;
   Bm25Params bm25;
   bool approximate = false;  // HNSW instead of the exact scan
+  bool quantised = false;    // exact top k by an int8 first pass (large catalogues)
   HnswParams hnsw;
 };
 
 enum class Mode { kLexical, kDense, kHybrid };
-enum class MergeMode { kNone, kRoundRobin, kMaxScore };
+enum class MergeMode { kNone, kRoundRobin, kMaxScore, kBlend };
 
 struct QueryOptions {
   std::size_t servers = 10;
@@ -49,12 +50,21 @@ struct QueryOptions {
   // they change the overall lists. kNone measured best on the dev data (docs/retrieval.md).
   bool split_tasks = true;
   MergeMode merge = MergeMode::kNone;
+  float subtask_weight = 0.3F;      // kBlend: share of the best sub-task's (normalised) score
   float dense_weight = 0.3F;        // hybrid: share of the dense channel
   float server_own_weight = 0.7F;   // server text vs its best tool
   float second_tool_weight = 0.5F;  // bonus for a server's second-best tool
   float tool_server_weight = 0.0F;  // share of its server's score added to a tool
+  float tool_count_damping = 0.05F;  // tool evidence / (1 + this * ln(tool count))
   std::size_t dense_candidates = 200;
   bool describe_artifacts = true;  // paths and URLs add file-type words (text.h)
+  bool unique_terms = true;        // each distinct query term counts once (BM25)
+  bool join_compounds = true;      // "mind map" also matches "mindmap"
+  // A query word the index lacks adds up to `expansion_terms` catalogue words whose
+  // vectors are at least `expansion_min_cosine` close, at expansion_weight * cosine.
+  std::size_t expansion_terms = 3;
+  float expansion_min_cosine = 0.6F;
+  float expansion_weight = 0.5F;
   SplitOptions split;
 };
 
@@ -94,7 +104,14 @@ class SearchIndex {
  private:
   SearchIndex() = default;
   Result<void> buildDense(const IndexConfig& config);
-  void lexical(std::string_view text, Scores& out) const;
+  struct LexicalQuery {
+    std::vector<std::string> terms;
+    std::vector<float> weights;
+  };
+  [[nodiscard]] Result<LexicalQuery> lexicalQuery(std::string_view text,
+                                                  const QueryOptions& options) const;
+  void lexical(const LexicalQuery& query, Scores& out) const;
+  Result<void> buildVocabulary();
   Result<void> dense(std::string_view text, const QueryOptions& options, Scores& out) const;
 
   Catalog catalog_;
@@ -103,16 +120,31 @@ class SearchIndex {
   Bm25Index server_bm25_;
   std::unique_ptr<VectorIndex> tool_vectors_;
   std::unique_ptr<VectorIndex> server_vectors_;
+  // The catalogue's own words (surface form, stem) and their vectors, for expanding a
+  // query word the index does not hold ("homestay") to its neighbours that it does.
+  std::vector<std::string> vocabulary_stems_;
+  std::unique_ptr<VectorIndex> vocabulary_vectors_;
 };
 
-// Holds the current snapshot; publish() swaps it in, readers keep theirs alive.
+// Holds the current snapshot; publish() swaps it in, readers keep theirs alive. The
+// lock guards only the pointer copy (a new index is built before publish), so a reader
+// never waits for a build. A mutex rather than std::atomic<std::shared_ptr>: libstdc++ 12
+// implements that with an internal spin bit ThreadSanitizer cannot see, so every
+// reader/publisher pair was reported as a race.
 class SearchService {
  public:
-  void publish(std::shared_ptr<const SearchIndex> index) { current_.store(std::move(index)); }
-  [[nodiscard]] std::shared_ptr<const SearchIndex> snapshot() const { return current_.load(); }
+  void publish(std::shared_ptr<const SearchIndex> index) {
+    std::lock_guard lock(mu_);
+    current_.swap(index);
+  }  // the old snapshot, now in `index`, is released outside the lock
+  [[nodiscard]] std::shared_ptr<const SearchIndex> snapshot() const {
+    std::lock_guard lock(mu_);
+    return current_;
+  }
 
  private:
-  std::atomic<std::shared_ptr<const SearchIndex>> current_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const SearchIndex> current_;  // guarded by mu_
 };
 
 }  // namespace onemcp::search

@@ -37,9 +37,10 @@ class Stemmer {
 };
 
 // Words describing the artefacts a prompt names: a file path yields "file" (and its
-// type: ".xlsx" -> "excel spreadsheet"), a URL yields "url web page", a relative date
-// ("tomorrow", "past three days") yields "current date time". Generic vocabulary, so
-// that "save it to /root/a.docx" meets tools that write Word files.
+// type: ".xlsx" -> "excel spreadsheet"), plus "write save" when the clause before it
+// asks to produce something there ("save it to", "create ... in"); a URL yields "url web
+// page", a relative date ("tomorrow", "past three days") yields "current date time".
+// Generic vocabulary, so that "save it to /root/a.docx" meets tools that write files.
 std::string describeArtifacts(std::string_view text);
 
 // splitWords, drop stopwords, stem: the terms the BM25 index stores and queries.

@@ -28,6 +28,12 @@ class VectorIndex {
 // Exact scan; `rows` is row-major, rows.size() / dim vectors.
 std::unique_ptr<VectorIndex> makeExactIndex(std::vector<float> rows, std::size_t dim);
 
+// Top-k in two passes: an int8 scan picks max(4k, 64) candidates, re-scored in float.
+// The same top k as makeExactIndex unless int8 rounding drops a true neighbour below
+// that many candidates (bench/search measures recall@10 = 1.0 at 100k); a quarter of
+// the memory traffic, for large catalogues.
+std::unique_ptr<VectorIndex> makeQuantisedIndex(std::vector<float> rows, std::size_t dim);
+
 struct HnswParams {
   std::size_t m = 16;
   std::size_t ef_construction = 200;
