@@ -18,6 +18,7 @@
 #include "onemcp/common/clock.h"
 #include "onemcp/common/result.h"
 #include "onemcp/mcp/streamable_http_server.h"
+#include "onemcp/orchestrator/planner.h"
 #include "onemcp/orchestrator/tool_source.h"
 #include "onemcp/sandbox/proxy.h"
 
@@ -41,6 +42,7 @@ struct DaemonOptions {
   std::size_t offers_per_task = 5;
   ConsentPolicy consent = ConsentPolicy::kVerified;
   std::chrono::milliseconds call_timeout{std::chrono::seconds(60)};
+  PlannerOptions planner;  // how a prompt is split into tasks (the client's model, or the splitter)
 };
 
 class Daemon {
