@@ -56,6 +56,10 @@ class CatalogToolSource final : public ToolSource {
   std::function<sandbox::Discoverer()> discoverer_;
 };
 
+// The run spec discovery gives for a catalogue entry: its launch configuration, or its
+// server.json packages; an error says why it cannot run here.
+Result<sandbox::RunSpec> discoverRunSpec(const CatalogServer& server, sandbox::Discoverer& discoverer);
+
 // Whether an entry can run locally at all, and what its start would need from the user.
 // Exposed for tests.
 struct Startability {
