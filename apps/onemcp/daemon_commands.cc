@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "onemcp/common/config.h"
 #include "onemcp/common/log.h"
 #include "onemcp/common/paths.h"
 #include "onemcp/mcp/stdio_transport.h"
@@ -24,6 +25,7 @@
 #include "onemcp/orchestrator/catalog_source.h"
 #include "onemcp/orchestrator/daemon.h"
 #include "onemcp/orchestrator/daemon_files.h"
+#include "onemcp/orchestrator/registry_source.h"
 #include "onemcp/orchestrator/stdio_bridge.h"
 #include "onemcp/registry/catalog_import.h"
 #include "onemcp/search/encoder.h"
@@ -39,11 +41,29 @@ using namespace std::chrono_literals;
 struct DaemonArgs {
   int port = 0;
   std::string catalog;
-  std::string consent = "verified";
+  std::string consent;    // empty: daemon.consent from the configuration (default verified)
   std::size_t max_tools = 64;
   std::string owner;            // sandbox owner label; empty: daemon-<uid>
   double idle_stop_minutes = 30;  // 0: never
+  std::string registry;   // empty: registry.url from the configuration (default: none)
+  bool sampling = true;   // false: --no-sampling; else daemon.sampling from the configuration
 };
+
+// The settings a flag left unset, from $XDG_CONFIG_HOME/onemcp/config.json and ONEMCP_*
+// (registry.url → ONEMCP_REGISTRY_URL). `onemcp stdio` starts the daemon without flags,
+// so this is how its daemon is configured.
+Result<DaemonArgs> withConfiguration(DaemonArgs a) {
+  Config config;
+  config.define("registry.url", "");
+  config.define("daemon.consent", "verified");
+  config.define("daemon.sampling", true);
+  if (auto r = config.loadFile(Config::defaultFile(Paths::resolve(processEnv()))); !r) return fail(r.error());
+  config.loadEnvironment(processEnv());
+  if (a.registry.empty()) a.registry = config.getString("registry.url");
+  if (a.consent.empty()) a.consent = config.getString("daemon.consent");
+  if (a.sampling) a.sampling = config.getBool("daemon.sampling");
+  return a;
+}
 
 DaemonPaths daemonPaths() { return DaemonPaths::from(Paths::resolve(processEnv())); }
 
@@ -88,8 +108,13 @@ Result<DaemonEndpoint> liveDaemon(const DaemonPaths& paths) {
   return endpoint;
 }
 
-Result<std::unique_ptr<CatalogToolSource>> openSource(const DaemonArgs& a, sandbox::ServerHost& host,
-                                                      World& world, SecretStore& secrets) {
+Result<std::unique_ptr<ToolSource>> openSource(const DaemonArgs& a, sandbox::ServerHost& host, World& world,
+                                               SecretStore& secrets) {
+  if (!a.registry.empty()) {
+    log::info("daemon: finding servers through the registry at {}", a.registry);
+    return std::unique_ptr<ToolSource>(std::make_unique<RegistryToolSource>(
+        RegistrySourceOptions{a.registry}, host, [&world] { return world.discoverer(); }, &secrets));
+  }
   std::filesystem::path catalog = a.catalog;
   if (catalog.empty()) {
     auto seed = registry::findSeedCatalog(processEnv());
@@ -105,11 +130,16 @@ Result<std::unique_ptr<CatalogToolSource>> openSource(const DaemonArgs& a, sandb
     if (loaded) encoder = std::move(*loaded);
   }
   if (!encoder) log::warn("daemon: no encoder model at {}; search is lexical only", model.string());
-  return CatalogToolSource::create(std::move(*servers), encoder, host,
-                                   [&world] { return world.discoverer(); }, &secrets);
+  auto source = CatalogToolSource::create(std::move(*servers), encoder, host,
+                                          [&world] { return world.discoverer(); }, &secrets);
+  if (!source) return fail(source.error());
+  return std::unique_ptr<ToolSource>(std::move(*source));
 }
 
-int runDaemon(const DaemonArgs& a) {
+int runDaemon(const DaemonArgs& flags) {
+  auto configured = withConfiguration(flags);
+  if (!configured) return fail1(configured.error());
+  const DaemonArgs& a = *configured;
   StopSignals stop_signals;
   const DaemonPaths paths = daemonPaths();
   auto lock = LockFile::acquire(paths.lock_file);
@@ -137,6 +167,7 @@ int runDaemon(const DaemonArgs& a) {
   options.port = static_cast<std::uint16_t>(a.port);
   options.consent = *consent;
   options.max_session_tools = a.max_tools;
+  options.planner.use_sampling = a.sampling;
   options.idle_stop = std::chrono::milliseconds(static_cast<std::int64_t>(a.idle_stop_minutes * 60'000));
   Daemon daemon(options, **source, clock, state->get(), &secrets);
   // What ran before a crash runs again (its containers adopted); the rest is removed.
@@ -168,10 +199,12 @@ std::vector<std::string> runFlags(const DaemonArgs& a) {
   std::vector<std::string> out;
   if (a.port != 0) out.insert(out.end(), {"--port", std::to_string(a.port)});
   if (!a.catalog.empty()) out.insert(out.end(), {"--catalog", a.catalog});
-  if (a.consent != "verified") out.insert(out.end(), {"--consent", a.consent});
+  if (!a.consent.empty()) out.insert(out.end(), {"--consent", a.consent});
   if (a.max_tools != 64) out.insert(out.end(), {"--max-tools", std::to_string(a.max_tools)});
   if (!a.owner.empty()) out.insert(out.end(), {"--sandbox-owner", a.owner});
   if (a.idle_stop_minutes != 30) out.insert(out.end(), {"--idle-stop-minutes", std::to_string(a.idle_stop_minutes)});
+  if (!a.registry.empty()) out.insert(out.end(), {"--registry", a.registry});
+  if (!a.sampling) out.emplace_back("--no-sampling");
   return out;
 }
 
@@ -268,8 +301,13 @@ void addDaemonCommands(CLI::App& app, CommandRegistry& registry) {
   auto addFlags = [a](CLI::App* cmd) {
     cmd->add_option("--port", a->port, "Port on 127.0.0.1 (0: any free port)")->check(CLI::Range(0, 65535));
     cmd->add_option("--catalog", a->catalog, "Catalogue JSONL to search (default: the shipped seed)");
-    cmd->add_option("--consent", a->consent, "When new servers may start without asking: ask | verified | never")
-        ->capture_default_str();
+    cmd->add_option("--consent", a->consent,
+                    "When new servers may start without asking: ask | verified | never (default: daemon.consent, "
+                    "else verified)");
+    cmd->add_option("--registry", a->registry,
+                    "Find servers through this registry (http://HOST:PORT; default: the shipped catalogue)");
+    cmd->add_flag("!--no-sampling", a->sampling,
+                  "Split prompts with the splitter even when the client's model could (sampling)");
     cmd->add_option("--max-tools", a->max_tools, "Tools per session (least recently used dropped)")
         ->capture_default_str();
     cmd->add_option("--idle-stop-minutes", a->idle_stop_minutes,

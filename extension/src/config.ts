@@ -6,7 +6,8 @@ export type Consent = 'ask' | 'verified' | 'never';
 export interface Config {
   /** The onemcp executable (a name on PATH or an absolute path). */
   path: string;
-  /** The registry's web page; empty when not set. */
+  /** A OneMCP registry (http://HOST:PORT): the daemon finds servers through it (`--registry`),
+   *  and its web page is what 'Open Registry Page' opens; empty: the shipped catalogue. */
   registryUrl: string;
   /** Passed as `--consent` when this extension starts the daemon. */
   consent: Consent;
@@ -37,10 +38,12 @@ export function readConfig(
 
 /** The `onemcp daemon start` flags that carry the settings. */
 export function daemonFlags(c: Config): string[] {
-  return ['--consent', c.consent, '--max-tools', String(c.maxTools)];
+  const flags = ['--consent', c.consent, '--max-tools', String(c.maxTools)];
+  if (c.registryUrl !== '') flags.push('--registry', c.registryUrl);
+  return flags;
 }
 
 /** True when a change to the configuration touches a setting the daemon was started with. */
 export function affectsDaemon(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['path', 'consent', 'maxTools'].some((k) => e.affectsConfiguration(`onemcp.${k}`));
+  return ['path', 'consent', 'maxTools', 'registryUrl'].some((k) => e.affectsConfiguration(`onemcp.${k}`));
 }

@@ -27,6 +27,9 @@ test('settings of the wrong kind fall back to their defaults', () => {
 test('the settings become daemon start flags', () => {
   assert.deepEqual(daemonFlags({ ...DEFAULTS, consent: 'never', maxTools: 3 }), ['--consent', 'never', '--max-tools', '3']);
   assert.deepEqual(daemonFlags(DEFAULTS), ['--consent', 'verified', '--max-tools', '64']);
+  assert.deepEqual(daemonFlags({ ...DEFAULTS, registryUrl: 'http://127.0.0.1:8080' }), [
+    '--consent', 'verified', '--max-tools', '64', '--registry', 'http://127.0.0.1:8080',
+  ]);
 });
 
 test('only path, consent and maxTools concern the running daemon', () => {
@@ -34,5 +37,5 @@ test('only path, consent and maxTools concern the running daemon', () => {
   assert.equal(affectsDaemon(ev('onemcp.consent')), true);
   assert.equal(affectsDaemon(ev('onemcp.maxTools')), true);
   assert.equal(affectsDaemon(ev('onemcp.path')), true);
-  assert.equal(affectsDaemon(ev('onemcp.registryUrl')), false);
+  assert.equal(affectsDaemon(ev('onemcp.registryUrl')), true);
 });

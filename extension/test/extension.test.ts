@@ -11,7 +11,7 @@ import { alive, closeWindow, cmdline, daemonStatus, isolatedDaemon, LoadedWindow
 
 let s: Sandbox;
 let w: LoadedWindow;
-const settings: Record<string, unknown> = { consent: 'ask', maxTools: 7, registryUrl: 'http://127.0.0.1:8377/servers' };
+const settings: Record<string, unknown> = { consent: 'ask', maxTools: 7, registryUrl: 'http://127.0.0.1:8377' };
 
 before(() => {
   s = isolatedDaemon();
@@ -60,7 +60,7 @@ test('resolving the definition starts the daemon with the settings and adds the 
   assert.deepEqual(resolved.headers, { Authorization: `Bearer ${ep.token}` });
   assert.equal(changes, 0, 'the first start is the resolution itself: no change event');
   assert.equal(daemonStatus(s), 0);
-  assert.deepEqual(cmdline(ep.pid).slice(1), ['daemon', 'run', '--consent', 'ask', '--max-tools', '7']);
+  assert.deepEqual(cmdline(ep.pid).slice(1), ['daemon', 'run', '--consent', 'ask', '--max-tools', '7', '--registry', 'http://127.0.0.1:8377']);
   // The definition now names the live daemon, and the header works on the real endpoint.
   const [again] = await p.provideMcpServerDefinitions();
   assert.equal(again.uri.toString(), ep.url);
@@ -91,7 +91,7 @@ test('commands: show log, open registry, approve with nothing pending', async ()
   await w.fake.commands.get('onemcp.showLog')!();
   assert.deepEqual(w.fake.openedDocuments, [`${s.env.XDG_STATE_HOME}/onemcp/daemon.log`]);
   await w.fake.commands.get('onemcp.openRegistry')!();
-  assert.deepEqual(w.fake.opened, ['http://127.0.0.1:8377/servers']);
+  assert.deepEqual(w.fake.opened, ['http://127.0.0.1:8377']);
   await w.fake.commands.get('onemcp.approveServer')!('no-such-server');
   const last = w.fake.messages.at(-1)!;
   assert.equal(last.kind, 'error');
@@ -105,7 +105,7 @@ test('a settings change offers a restart; restart applies the new settings; stop
   let definitionChanges = 0;
   w.fake.providers.get('onemcp').onDidChangeMcpServerDefinitions(() => definitionChanges++);
   w.fake.messageAnswers.push(undefined);
-  w.fake.changeSettings({ consent: 'never', maxTools: 3 });
+  w.fake.changeSettings({ consent: 'never', maxTools: 3, registryUrl: '' }); // back to the shipped catalogue
   await settle();
   assert.match(w.fake.messages.at(-1)!.text, /old settings until it restarts/);
   const ep = await w.fake.commands.get('onemcp.restartDaemon')!();

@@ -130,6 +130,10 @@ Result<std::vector<Offer>> CatalogToolSource::find(const std::string& task, std:
 
 Result<sandbox::RunSpec> CatalogToolSource::runSpecFor(const CatalogServer& s) {
   sandbox::Discoverer discoverer = discoverer_();
+  return discoverRunSpec(s, discoverer);
+}
+
+Result<sandbox::RunSpec> discoverRunSpec(const CatalogServer& s, sandbox::Discoverer& discoverer) {
   std::optional<sandbox::Discovery> found;
   if (auto launch = s.meta.find("launch"); launch != s.meta.end() && launch->contains("mcpServers")) {
     auto all = discoverer.fromMcpServers((*launch)["mcpServers"], s.id);

@@ -6,7 +6,6 @@
 #include "onemcp/common/log.h"
 #include "onemcp/mcp/protocol.h"
 #include "onemcp/orchestrator/lifecycle.h"
-#include "onemcp/search/splitter.h"
 #include "onemcp/sandbox/proxy_names.h"
 
 namespace onemcp::orchestrator {
@@ -479,8 +478,16 @@ Daemon::Placement Daemon::place(ProxySession& session, const std::string& task,
 Result<Json> Daemon::findTools(ProxySession& session, const Json& args, mcp::RequestScope& scope) {
   const std::string task = args.value("task", "");
   if (task.empty()) return fail(ErrorCode::kInvalidParams, "find_tools needs a non-empty 'task'");
-  std::vector<std::string> parts = search::splitTasks(task);
-  if (parts.empty()) parts.push_back(task);
+  SampleFn sample;
+  if (session.clientCapabilities().sampling) {
+    sample = [&scope](Json params, std::chrono::milliseconds timeout) {
+      mcp::RequestOptions ro;
+      ro.timeout = timeout;
+      return scope.request(std::string(mcp::method::kSamplingCreateMessage), std::move(params), ro);
+    };
+  }
+  const Plan plan = planTasks(task, sample, options_.planner);
+  const std::vector<std::string>& parts = plan.tasks;
   Json tasks = Json::array();
   std::vector<std::string> granted;
   std::string text;
@@ -503,7 +510,9 @@ Result<Json> Daemon::findTools(ProxySession& session, const Json& args, mcp::Req
     text += "\n";
   }
   if (auto r = grant(session, granted); !r) return fail(r.error());
-  return toolResult(Json{{"tasks", tasks}}, text);
+  Json out = {{"tasks", tasks}, {"planned_by", plan.by}};
+  if (!plan.note.empty()) out["plan_note"] = plan.note;
+  return toolResult(std::move(out), text);
 }
 
 Result<Json> Daemon::listRunning(ProxySession& session) {

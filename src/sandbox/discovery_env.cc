@@ -2,6 +2,8 @@
 #include <cctype>
 
 #include "discovery_internal.h"
+#include "onemcp/sandbox/detect.h"
+#include "onemcp/sandbox/hardening.h"
 
 namespace onemcp::sandbox::detail {
 
@@ -36,6 +38,54 @@ void mergeEnv(RunSpec& spec, EnvVar var, const std::string& source, const std::s
     spec.env.push_back(std::move(var));
   }
   addEvidence(spec, "env." + name, source, detail);
+}
+
+namespace {
+
+bool looksLikePath(const std::string& v) {
+  return v.size() > 1 && (v.front() == '/' || v.starts_with("~/") || v.starts_with("./")) &&
+         v.find_first_of(" \t\n\"'$`;|&") == std::string::npos;
+}
+
+// The data-volume path for an example path: its last component (a file name such as
+// memory.jsonl), or the variable's name for a folder.
+std::string dataPathFor(const std::string& name, const std::string& example) {
+  std::string base = example;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  base = base.substr(base.find_last_of('/') + 1);
+  const bool folder = example.ends_with('/') || name.ends_with("_DIR") || name.ends_with("_DIRECTORY") ||
+                      base.find('.') == std::string::npos;
+  std::string leaf;
+  for (char c : folder ? name : base) {
+    leaf += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'
+                ? static_cast<char>(folder ? std::tolower(static_cast<unsigned char>(c)) : c)
+                : '_';
+  }
+  if (leaf.empty() || leaf.front() == '.') leaf = "state" + leaf;
+  return std::string(kDataDir) + "/" + leaf;
+}
+
+}  // namespace
+
+int addReadmeStatePaths(RunSpec& spec, std::string_view readme, const std::string& origin) {
+  int added = 0;
+  for (const auto& cmd : parseReadme(readme).commands) {
+    for (const auto& [name, value] : cmd.env) {
+      if (looksSecret(name) || !looksLikePath(value)) continue;
+      bool known = false;
+      for (const auto& e : spec.env) known = known || e.name == name;
+      if (known) continue;
+      EnvVar var;
+      var.name = name;
+      var.description = "a path the server writes its state to";
+      var.value = dataPathFor(name, value);
+      mergeEnv(spec, std::move(var), origin,
+               "the README's launch example sets it to the path " + value +
+                   "; pointed at the server's data volume, since the package is read-only");
+      ++added;
+    }
+  }
+  return added;
 }
 
 void addLaunchEnv(RunSpec& spec, const std::map<std::string, std::string>& env, const std::string& origin) {

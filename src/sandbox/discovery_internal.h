@@ -20,6 +20,12 @@ void mergeEnv(RunSpec& spec, EnvVar var, const std::string& source, const std::s
 // required (secret where the name says so), literal settings keep their value.
 void addLaunchEnv(RunSpec& spec, const std::map<std::string, std::string>& env, const std::string& origin);
 bool isPlaceholder(std::string_view value);
+// A server's own state files: a README's launch example that sets a variable to a file or
+// folder path (MEMORY_FILE_PATH=/path/to/memory.jsonl) means the server writes there. The
+// package is mounted read-only, so such a variable the spec does not set yet is pointed at
+// the server's persistent data volume (/data/<the example's file name>). Credentials and
+// values that are not paths are left alone. Returns how many it set.
+int addReadmeStatePaths(RunSpec& spec, std::string_view readme, const std::string& origin);
 
 // Sets outcome/reason from what the spec still needs (secrets, settings), when nothing
 // worse was found already.

@@ -108,6 +108,9 @@ Discovery Discoverer::fromNpm(std::string_view spec_text, std::vector<std::strin
                   manifest.engines_node + " allows Node " + std::to_string(kPreferredNodeMajor));
     }
     if (manifest.mcp_dependency.empty()) spec.notes.push_back("no MCP SDK among its dependencies");
+    if (auto readme = services_.npm->readme(name + "@" + chosen)) {
+      detail::addReadmeStatePaths(spec, *readme, "README.md of " + name + "@" + chosen);
+    }
   } else {
     addEvidence(spec, "command", "npx convention", "the bin named like the package (not looked up in the registry)");
     spec.notes.push_back("not looked up in the npm registry");

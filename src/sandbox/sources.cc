@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
 #include <cerrno>
 #include <fstream>
 #include <set>
@@ -92,6 +95,41 @@ class NpmCliRegistry final : public NpmRegistry {
       return fail(ErrorCode::kNotFound, "no version of " + spec + " is served");
     }
     return parseNpmView(out->out);
+  }
+
+  Result<std::string> readme(const std::string& spec) override {
+    std::error_code ec;
+    char dir_template[] = "/tmp/onemcp-npm-pack-XXXXXX";
+    if (::mkdtemp(dir_template) == nullptr) return fail(ErrorCode::kIo, "cannot make a temporary folder");
+    const std::filesystem::path dir = dir_template;
+    auto cleanup = [&dir] {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    };
+    auto packed = runner_.run({"npm", "pack", spec, "--json", "--pack-destination", dir.string()},
+                              std::chrono::seconds(60));
+    json list = packed && packed->exit_code == 0 ? json::parse(packed->out, nullptr, false) : json();
+    if (!list.is_array() || list.empty() || !list[0].is_object() || !list[0].contains("filename")) {
+      cleanup();
+      return fail(ErrorCode::kUnavailable, "npm pack " + spec + " gave no tarball");
+    }
+    const std::string tarball = (dir / list[0].value("filename", "")).string();
+    std::string entry;
+    for (const auto& f : list[0].value("files", json::array())) {
+      std::string path = f.is_object() ? f.value("path", "") : "";
+      std::string lower = path;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower == "readme.md" || lower == "readme" || lower == "readme.markdown") entry = "package/" + path;
+    }
+    if (entry.empty()) {
+      cleanup();
+      return fail(ErrorCode::kNotFound, spec + " ships no README");
+    }
+    auto text = runner_.run({"tar", "-xzOf", tarball, entry}, std::chrono::seconds(30));
+    cleanup();
+    if (!text || text->exit_code != 0) return fail(ErrorCode::kUnavailable, "cannot read " + entry + " of " + spec);
+    if (text->out.size() > (1U << 20)) text->out.resize(1U << 20);
+    return std::move(text->out);
   }
 
  private:

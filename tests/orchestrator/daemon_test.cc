@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sstream>
 
@@ -76,8 +77,10 @@ struct Client {
   std::atomic<int> list_changed{0};
 };
 
+using SamplingHandler = std::function<Result<mcp::CreateMessageResult>(const mcp::CreateMessageParams&)>;
+
 std::unique_ptr<Client> connect(Daemon& daemon, bool elicitation_accepts = false,
-                                Json elicitation_content = Json::object()) {
+                                Json elicitation_content = Json::object(), SamplingHandler sampling = nullptr) {
   auto c = std::make_unique<Client>();
   auto [mine, theirs] = mcp::makeMemoryTransportPair();
   EXPECT_TRUE(daemon.proxy().serve(theirs));
@@ -92,6 +95,7 @@ std::unique_ptr<Client> connect(Daemon& daemon, bool elicitation_accepts = false
       return mcp::ElicitResult{"accept", elicitation_content};
     };
   }
+  o.on_sampling = std::move(sampling);
   c->session = std::make_unique<mcp::ClientSession>(mine, std::move(o));
   EXPECT_TRUE(c->session->initialize());
   return c;
@@ -192,6 +196,44 @@ TEST_F(DaemonTest, VerifiedServerStartsAtOnceAndATwoNeedTaskGetsBoth) {
   auto dropped = a->session->callTool("drop_tools", {{"tools", {"everything__echo"}}});
   ASSERT_TRUE(dropped);
   EXPECT_FALSE(toolNames(*a->session).contains("everything__echo"));
+}
+
+TEST_F(DaemonTest, AClientThatSamplesSplitsThePromptWithItsOwnModel) {
+  source_.memory_verified = true;
+  Daemon daemon(DaemonOptions{}, source_, clock_);
+  std::string asked;
+  // The client's "model": splits the prompt into two tasks the catalogue knows. The
+  // prompt itself names neither need in words the source matches, and the splitter
+  // keeps it whole.
+  auto a = connect(daemon, false, Json::object(), [&asked](const mcp::CreateMessageParams& p) -> Result<mcp::CreateMessageResult> {
+    asked = p.messages.at(0).content.value("text", "");
+    mcp::CreateMessageResult r;
+    r.model = "test-model";
+    r.content = {{"type", "text"}, {"text", R"({"tasks": ["remember my name is Bob", "echo hello back"]})"}};
+    return r;
+  });
+  const std::string prompt = "Keep in mind that my name is Bob and say hello back to me";
+  auto found = a->session->callTool("find_tools", {{"task", prompt}});
+  ASSERT_TRUE(found) << found.error().toString();
+  EXPECT_EQ(asked, prompt);
+  ASSERT_TRUE(found->structuredContent);
+  EXPECT_EQ(found->structuredContent->value("planned_by", ""), "sampling") << text(found);
+  auto names = toolNames(*a->session);
+  EXPECT_TRUE(names.contains("memory__read_graph")) << text(found);
+  EXPECT_TRUE(names.contains("everything__echo")) << text(found);
+
+  // A model that answers prose: the splitter takes over, and the result says why.
+  auto b = connect(daemon, false, Json::object(), [](const mcp::CreateMessageParams&) -> Result<mcp::CreateMessageResult> {
+    mcp::CreateMessageResult r;
+    r.content = {{"type", "text"}, {"text", "Sure, happy to help!"}};
+    return r;
+  });
+  auto fallback = b->session->callTool("find_tools", {{"task", "echo this word"}});
+  ASSERT_TRUE(fallback) << fallback.error().toString();
+  ASSERT_TRUE(fallback->structuredContent);
+  EXPECT_EQ(fallback->structuredContent->value("planned_by", ""), "splitter");
+  EXPECT_NE(fallback->structuredContent->value("plan_note", "").find("unusably"), std::string::npos);
+  EXPECT_TRUE(toolNames(*b->session).contains("everything__echo"));
 }
 
 TEST_F(DaemonTest, ConsentNeverStartsNothingNew) {

@@ -8,7 +8,7 @@ onemcp_test(discovery_parsers_test
   DEPS onemcp::sandbox
   LABELS unit)
 onemcp_test(discovery_sources_test
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_sources_test.cc
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/discovery_sources_test.cc ${CMAKE_CURRENT_LIST_DIR}/discovery_readme_env_test.cc
   DEPS onemcp::sandbox
   LABELS unit)
 onemcp_test(discovery_fixtures_test

@@ -60,6 +60,10 @@ class CatalogToolSource final : public ToolSource {
   SecretStore* secrets_;  // not owned; may be null
 };
 
+// The run spec discovery gives for a catalogue entry: its launch configuration, or its
+// server.json packages; an error says why it cannot run here.
+Result<sandbox::RunSpec> discoverRunSpec(const CatalogServer& server, sandbox::Discoverer& discoverer);
+
 // Whether an entry can run locally at all, and what its start would need from the user.
 // Exposed for tests.
 struct Startability {

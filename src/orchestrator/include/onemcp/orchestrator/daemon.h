@@ -24,6 +24,7 @@
 #include "onemcp/mcp/streamable_http_server.h"
 #include "onemcp/orchestrator/secret_store.h"
 #include "onemcp/orchestrator/state_store.h"
+#include "onemcp/orchestrator/planner.h"
 #include "onemcp/orchestrator/tool_source.h"
 #include "onemcp/sandbox/proxy.h"
 
@@ -51,6 +52,7 @@ struct DaemonOptions {
   std::chrono::milliseconds idle_stop{std::chrono::minutes(30)};
   // How often the lifecycle thread (startLifecycle) looks for idle servers.
   std::chrono::milliseconds lifecycle_interval{std::chrono::seconds(30)};
+  PlannerOptions planner;  // how a prompt is split into tasks (the client's model, or the splitter)
 };
 
 class Daemon {

@@ -68,6 +68,11 @@ class NpmRegistry {
   // `spec` is "name" or "name@version". kNotFound when the registry does not serve the
   // package (or that version); kUnavailable when the registry cannot be asked at all.
   virtual Result<NpmPackage> view(const std::string& spec) = 0;
+  // The README the package ships (from its tarball), for what package.json does not say
+  // (e.g. the environment its launch examples set). kNotFound when it has none.
+  virtual Result<std::string> readme(const std::string& spec) {
+    return fail(ErrorCode::kNotFound, "no README of " + spec + " looked up");
+  }
 };
 
 class GitClient {
