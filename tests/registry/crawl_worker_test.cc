@@ -28,7 +28,8 @@ class CrawlWorkerTest : public ::testing::Test {
     store_ = std::move(*opened);
     CrawlOptions options;
     options.requests_per_second = 0;
-    crawler_ = std::make_unique<Crawler>(*store_, discoverer_, *fetcher_, *sleeper_, clock_, options);
+    crawler_ =
+        std::make_unique<Crawler>(*store_, discoverer_, *fetcher_, *sleeper_, clock_, options);
   }
 
   WorkerOptions options(const std::string& id) {
@@ -136,7 +137,8 @@ TEST_F(CrawlWorkerTest, AJobWhoseWorkerDiedIsTakenAfterItsLeaseExpires) {
   auto job = store_->getJob((*dead)->id);
   EXPECT_EQ(job->state, JobState::kDone);
   EXPECT_EQ(job->attempts, 2);
-  EXPECT_EQ(json::parse(store_->latestVerification((*dead)->target)->timings_json)["worker"], "alive");
+  EXPECT_EQ(json::parse(store_->latestVerification((*dead)->target)->timings_json)["worker"],
+            "alive");
 }
 
 TEST_F(CrawlWorkerTest, TheLeaseIsRenewedWhileAVerificationRuns) {
@@ -151,7 +153,8 @@ TEST_F(CrawlWorkerTest, TheLeaseIsRenewedWhileAVerificationRuns) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   int stolen = 0;
   while (running.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-    auto other = store_->claimJob({"other", std::chrono::milliseconds(300), std::string(kVerifyJob)});
+    auto other =
+        store_->claimJob({"other", std::chrono::milliseconds(300), std::string(kVerifyJob)});
     ASSERT_TRUE(other);
     if (other->has_value()) ++stolen;
   }
