@@ -89,7 +89,11 @@ $upstreams    keepalive 16;
   }
 }
 EOF
-nginx -p "$dir" -c "$dir/nginx.conf" 2>"$dir/nginx-start.log" || fail "nginx did not start"
+# Debian puts nginx in /usr/sbin, which a non-root PATH may lack; -e: the error log before
+# the config is read (the default one is root's).
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+"$nginx_bin" -e "$dir/nginx-error.log" -p "$dir" -c "$dir/nginx.conf" 2>"$dir/nginx-start.log" ||
+  fail "nginx did not start"
 for _ in $(seq 1 50); do
   curl -sf "http://127.0.0.1:$nginx_port/healthz" >/dev/null && break
   sleep 0.1
