@@ -152,7 +152,10 @@ Result<std::string> CrawlWorker::runJob(const CrawlJob& job, const CrawlProgress
     auto report = crawler_->crawl(*source, progress);
     if (!report) return fail(std::move(report).error());
     ONEMCP_TRY(store_.putMeta(lastCrawlKey(*source), std::to_string(wallMs(clock_))));
-    return "crawled " + job.target + ": " + countsText(*report);
+    // The rejected entries, each with where and why (the first ones; the count is above).
+    std::string what = "crawled " + job.target + ": " + countsText(*report);
+    for (const auto& e : report->errors) what += "\n  rejected " + e;
+    return what;
   }
   if (job.kind == kVerifyJob && options_.verify) {
     auto record = verifyServer(job.target);

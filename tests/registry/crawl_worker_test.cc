@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -164,6 +165,22 @@ TEST_F(CrawlWorkerTest, TheLeaseIsRenewedWhileAVerificationRuns) {
   const auto record = store_->latestVerification((*ran)->target);
   EXPECT_EQ(record->outcome, VerifyOutcome::kTimeout) << record->reason;
   EXPECT_EQ(store_->getJob((*ran)->id)->state, JobState::kDone);
+}
+
+TEST_F(CrawlWorkerTest, ACrawlSaysWhichEntriesItRejectedAndWhy) {
+  const fs::path file = files_.dir() / "servers.jsonl";
+  std::ofstream(file) << R"({"name":"io.example/ok","description":"fine"})"
+                         "\n"
+                      << R"({"description":"no name"})"
+                         "\n";
+  ASSERT_TRUE(store_->enqueueJob({std::string(kCrawlJob), "file:" + file.string(), "{}", 1}));
+  CrawlWorker worker(*store_, crawler_.get(), nullptr, clock_, options("w"));
+  std::vector<std::string> said;
+  ASSERT_TRUE(worker.runOnce([&](const WorkerEvent& e) { said.push_back(e.what); }));
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_NE(said[0].find("1 new"), std::string::npos) << said[0];
+  EXPECT_NE(said[0].find("rejected " + file.string() + ":2: "), std::string::npos) << said[0];
+  EXPECT_NE(said[0].find("\"name\" is missing"), std::string::npos) << said[0];
 }
 
 TEST_F(CrawlWorkerTest, AnUnreadableSourceFailsTheJobWhichIsRetriedLater) {
