@@ -2,10 +2,9 @@
 // (--db, else SQLite under the XDG data dir, seeded on first use) and report errors.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "commands.h"
 #include "onemcp/common/clock.h"
@@ -22,7 +21,8 @@ struct StoreArgs {
 
 void addStoreOptions(CLI::App& cmd, StoreArgs& args);
 // Opens the store and imports the shipped seed once (unless args.no_seed).
-Result<std::unique_ptr<registry::CatalogStore>> openStore(const StoreArgs& args, const Clock& clock);
+Result<std::unique_ptr<registry::CatalogStore>> openStore(const StoreArgs& args,
+                                                          const Clock& clock);
 // Prints "error: <message>" on stderr; returns the exit code 1.
 int reportError(const Error& e);
 void printProgress(const registry::ImportReport& r);

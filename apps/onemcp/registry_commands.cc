@@ -9,7 +9,6 @@
 #include <memory>
 
 #include "commands.h"
-#include "registry_cli.h"
 #include "onemcp/common/clock.h"
 #include "onemcp/common/paths.h"
 #include "onemcp/http/client.h"
@@ -20,6 +19,7 @@
 #include "onemcp/registry/http_api.h"
 #include "onemcp/registry/registry_search.h"
 #include "onemcp/search/encoder.h"
+#include "registry_cli.h"
 
 namespace onemcp::app {
 
@@ -85,7 +85,6 @@ int reportError(const Error& e) {
 }
 
 namespace {
-
 
 struct ImportArgs {
   StoreArgs store;
@@ -377,8 +376,8 @@ void addSearchCommand(CLI::App& parent, CommandRegistry& registry) {
 }  // namespace
 
 void addRegistryCommands(CLI::App& app, CommandRegistry& registry) {
-  auto* cmd =
-      app.add_subcommand("registry", "The catalogue of MCP servers: serve, search, import, list, crawl, worker");
+  auto* cmd = app.add_subcommand(
+      "registry", "The catalogue of MCP servers: serve, search, import, list, crawl, worker");
   cmd->require_subcommand(1);
   addServeCommand(*cmd, registry);
   addSearchCommand(*cmd, registry);

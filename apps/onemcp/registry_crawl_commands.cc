@@ -11,12 +11,12 @@
 #include <thread>
 
 #include "commands.h"
-#include "registry_cli.h"
-#include "sandbox_env.h"
-#include "stop_signals.h"
 #include "onemcp/registry/crawl_worker.h"
 #include "onemcp/registry/crawler.h"
 #include "onemcp/sandbox/verify_sandbox.h"
+#include "registry_cli.h"
+#include "sandbox_env.h"
+#include "stop_signals.h"
 
 namespace onemcp::app {
 namespace {
@@ -61,10 +61,12 @@ Result<std::chrono::milliseconds> parseInterval(const std::string& text) {
     n = -1;
   }
   const std::string unit = n < 0 ? "" : text.substr(used);
-  const std::map<std::string, long long> ms{{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+  const std::map<std::string, long long> ms{
+      {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
   const auto u = ms.find(unit);
   if (n <= 0 || u == ms.end()) {
-    return fail(ErrorCode::kInvalidInput, "--interval wants a number and a unit (30s, 10m, 6h, 1d), got '" + text + "'");
+    return fail(ErrorCode::kInvalidInput,
+                "--interval wants a number and a unit (30s, 10m, 6h, 1d), got '" + text + "'");
   }
   return std::chrono::milliseconds(n * u->second);
 }
@@ -73,8 +75,8 @@ std::string progressBar(std::int64_t done, std::int64_t total) {
   constexpr int kWidth = 24;
   const int filled = total <= 0 ? 0 : static_cast<int>(kWidth * std::min(done, total) / total);
   return "[" + std::string(static_cast<std::size_t>(filled), '#') +
-         std::string(static_cast<std::size_t>(kWidth - filled), '.') + "] " + std::to_string(done) + "/" +
-         std::to_string(total);
+         std::string(static_cast<std::size_t>(kWidth - filled), '.') + "] " + std::to_string(done) +
+         "/" + std::to_string(total);
 }
 
 // The outside world of a crawl: discovery's services, HTTP, the sandbox for verification.
@@ -90,26 +92,28 @@ struct CrawlKit {
   CrawlKit(bool offline) : world(offline) {}
 };
 
-Result<std::unique_ptr<CrawlKit>> openKit(const CrawlArgs& a, registry::CatalogStore& store, const Clock& clock,
-                                          bool need_runner) {
+Result<std::unique_ptr<CrawlKit>> openKit(const CrawlArgs& a, registry::CatalogStore& store,
+                                          const Clock& clock, bool need_runner) {
   auto kit = std::make_unique<CrawlKit>(a.offline);
   kit->discoverer = std::make_unique<sandbox::Discoverer>(kit->world.discoverer());
   registry::CrawlOptions options;
   options.requests_per_second = a.rate;
-  kit->crawler = std::make_unique<registry::Crawler>(store, *kit->discoverer, *kit->fetcher, *kit->sleeper, clock,
-                                                     options);
+  kit->crawler = std::make_unique<registry::Crawler>(store, *kit->discoverer, *kit->fetcher,
+                                                     *kit->sleeper, clock, options);
   if (!need_runner) return kit;
   if (a.local) {
     kit->runner = sandbox::makeLocalRunner();
     return kit;
   }
   auto opened = openSandbox(true);
-  if (!opened) return fail(opened.error().code, "the sandbox is needed to verify (or give --local / --no-verify): " +
-                                                    opened.error().message);
+  if (!opened)
+    return fail(opened.error().code,
+                "the sandbox is needed to verify (or give --local / --no-verify): " +
+                    opened.error().message);
   kit->sandbox = std::move(*opened);
-  kit->runner = sandbox::makeSandboxRunner(*kit->sandbox.host, *kit->sandbox.images, [](std::string_view line) {
-    std::cerr << "  " << line << "\n";
-  });
+  kit->runner =
+      sandbox::makeSandboxRunner(*kit->sandbox.host, *kit->sandbox.images,
+                                 [](std::string_view line) { std::cerr << "  " << line << "\n"; });
   return kit;
 }
 
@@ -123,8 +127,9 @@ int runCrawl(const CrawlArgs& a) {
   auto sources = parseSources(a.sources);
   if (!sources) return reportError(sources.error());
   if (sources->empty()) {
-    return reportError(Error{ErrorCode::kInvalidInput, "name at least one --source (registry:URL, file:PATH, npm:NAME, "
-                                                       "folder:PATH, git:URL, mcpservers:PATH)"});
+    return reportError(Error{ErrorCode::kInvalidInput,
+                             "name at least one --source (registry:URL, file:PATH, npm:NAME, "
+                             "folder:PATH, git:URL, mcpservers:PATH)"});
   }
   SystemClock clock;
   auto store = openStore(a.store, clock);
@@ -149,9 +154,9 @@ int runCrawl(const CrawlArgs& a) {
   const auto progress = [&](const CrawlReport& r) {
     last_queued = r.verify_queued;
     if (!tty) return;
-    std::cerr << "\r\033[K  " << r.source << ": " << r.entries << " entries, " << r.inserted << " new, "
-              << r.updated << " changed, " << r.unchanged << " unchanged, " << r.rejected << " rejected"
-              << std::flush;
+    std::cerr << "\r\033[K  " << r.source << ": " << r.entries << " entries, " << r.inserted
+              << " new, " << r.updated << " changed, " << r.unchanged << " unchanged, "
+              << r.rejected << " rejected" << std::flush;
   };
   const auto observe = [&](const WorkerEvent& e) {
     if (tty) std::cerr << "\r\033[K";
@@ -199,10 +204,12 @@ int runWorker(const CrawlArgs& a) {
     while (!stop.stop_requested()) {
       if (!sources->empty() && options.crawl) {
         auto due = registry::scheduleDueCrawls(**store, *sources, *interval, clock);
-        if (!due) std::cerr << "worker " << options.worker_id << ": " << due.error().message << "\n";
+        if (!due)
+          std::cerr << "worker " << options.worker_id << ": " << due.error().message << "\n";
       }
       auto ran = worker.runOnce([&](const WorkerEvent& e) {
-        std::cerr << "worker " << options.worker_id << ": job " << e.job.id << " " << e.what << "\n";
+        std::cerr << "worker " << options.worker_id << ": job " << e.job.id << " " << e.what
+                  << "\n";
       });
       if (!ran) {
         // The store is unreachable (e.g. PostgreSQL restarting): say so and try again.
@@ -223,11 +230,14 @@ int runWorker(const CrawlArgs& a) {
 
 void addCommonOptions(CLI::App& cmd, CrawlArgs& a) {
   cmd.add_option("--source", a.sources,
-                 "registry:URL (the official API), file:PATH (server.json, JSONL, a folder of them), npm:NAME, "
+                 "registry:URL (the official API), file:PATH (server.json, JSONL, a folder of "
+                 "them), npm:NAME, "
                  "folder:PATH, git:URL, mcpservers:PATH; repeatable");
   cmd.add_flag("--offline", a.offline, "discovery asks no registry (npm, PyPI, Git hosts, images)");
-  cmd.add_flag("--local", a.local, "verify as plain local processes instead of the sandbox (no isolation; tests)");
-  cmd.add_option("--timeout", a.timeout_s, "time budget of one verification, in seconds")->check(CLI::Range(1, 3600));
+  cmd.add_flag("--local", a.local,
+               "verify as plain local processes instead of the sandbox (no isolation; tests)");
+  cmd.add_option("--timeout", a.timeout_s, "time budget of one verification, in seconds")
+      ->check(CLI::Range(1, 3600));
   cmd.add_option("--rate", a.rate, "requests per second to one source (0: no limit)");
   addStoreOptions(cmd, a.store);
 }
@@ -237,18 +247,24 @@ void addCommonOptions(CLI::App& cmd, CrawlArgs& a) {
 void addRegistryCrawlCommands(CLI::App& registry_cmd, CommandRegistry& registry) {
   auto crawl_args = std::make_shared<CrawlArgs>();
   auto* crawl = registry_cmd.add_subcommand(
-      "crawl", "Crawl sources now: store each entry with a run spec or a reason, then verify what can run");
+      "crawl",
+      "Crawl sources now: store each entry with a run spec or a reason, then verify what can run");
   addCommonOptions(*crawl, *crawl_args);
-  crawl->add_flag("--no-verify", crawl_args->no_verify, "only crawl; leave the verify jobs queued for workers");
+  crawl->add_flag("--no-verify", crawl_args->no_verify,
+                  "only crawl; leave the verify jobs queued for workers");
   crawl->callback([crawl_args, &registry] { registry.setExitCode(runCrawl(*crawl_args)); });
 
   auto worker_args = std::make_shared<CrawlArgs>();
   auto* worker = registry_cmd.add_subcommand(
-      "worker", "Work the crawl/verify job queue until stopped; crawls its --source list on a schedule");
+      "worker",
+      "Work the crawl/verify job queue until stopped; crawls its --source list on a schedule");
   addCommonOptions(*worker, *worker_args);
   worker->add_option("--id", worker_args->id, "worker name (default: HOST:PID)");
-  worker->add_option("--interval", worker_args->interval, "how often each --source is crawled (30s, 10m, 6h, 1d)");
-  worker->add_option("--lease-ms", worker_args->lease_ms, "how long a claimed job holds without renewal")
+  worker->add_option("--interval", worker_args->interval,
+                     "how often each --source is crawled (30s, 10m, 6h, 1d)");
+  worker
+      ->add_option("--lease-ms", worker_args->lease_ms,
+                   "how long a claimed job holds without renewal")
       ->check(CLI::Range(100, 86400000));
   worker->add_option("--poll-ms", worker_args->poll_ms, "wait between polls when no job is due")
       ->check(CLI::Range(10, 600000));

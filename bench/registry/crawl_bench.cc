@@ -74,7 +74,8 @@ void BM_Crawl(benchmark::State& state) {
     if (!report) return state.SkipWithError(report.error().message.c_str());
     entries += report->entries;
   }
-  state.counters["entries/s"] = benchmark::Counter(static_cast<double>(entries), benchmark::Counter::kIsRate);
+  state.counters["entries/s"] =
+      benchmark::Counter(static_cast<double>(entries), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Crawl)
     ->ArgNames({"backend", "recrawl"})

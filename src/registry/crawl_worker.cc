@@ -2,11 +2,10 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "onemcp/sandbox/run_spec.h"
 
@@ -70,7 +69,11 @@ VerifyOutcome toStoreOutcome(sandbox::VerifyOutcome outcome) {
 
 CrawlWorker::CrawlWorker(CatalogStore& store, Crawler* crawler, sandbox::SpecRunner* runner,
                          const Clock& clock, WorkerOptions options)
-    : store_(store), crawler_(crawler), runner_(runner), clock_(clock), options_(std::move(options)) {
+    : store_(store),
+      crawler_(crawler),
+      runner_(runner),
+      clock_(clock),
+      options_(std::move(options)) {
   if (crawler_ == nullptr) options_.crawl = false;
   if (runner_ == nullptr) options_.verify = false;
 }
@@ -84,8 +87,9 @@ Result<VerificationRecord> CrawlWorker::verifyServer(const std::string& server_i
   const std::int64_t started = wallMs(clock_);
   json timings = json::object();
   const json spec_json = json::parse(stored->spec_json, nullptr, false);
-  auto spec = spec_json.is_discarded() ? Result<sandbox::RunSpec>(fail(ErrorCode::kInvalidInput, "not JSON"))
-                                       : sandbox::parseRunSpec(spec_json);
+  auto spec = spec_json.is_discarded()
+                  ? Result<sandbox::RunSpec>(fail(ErrorCode::kInvalidInput, "not JSON"))
+                  : sandbox::parseRunSpec(spec_json);
   if (!spec) {
     record.outcome = VerifyOutcome::kFailed;
     record.reason = "the stored run spec cannot be read: " + spec.error().message;
@@ -99,7 +103,8 @@ Result<VerificationRecord> CrawlWorker::verifyServer(const std::string& server_i
     record.outcome = toStoreOutcome(r.outcome);
     record.reason = r.reason;
     if (record.outcome != VerifyOutcome::kVerified) {
-      record.reason = std::string(sandbox::toString(r.outcome)) + (r.reason.empty() ? "" : ": ") + r.reason;
+      record.reason =
+          std::string(sandbox::toString(r.outcome)) + (r.reason.empty() ? "" : ": ") + r.reason;
     }
     for (const auto& [stage, ms] : r.timings_ms) timings[stage + "_ms"] = ms;
     if (r.outcome == sandbox::VerifyOutcome::kVerified) {
@@ -147,7 +152,10 @@ Result<std::string> CrawlWorker::runJob(const CrawlJob& job, const CrawlProgress
     auto report = crawler_->crawl(*source, progress);
     if (!report) return fail(std::move(report).error());
     ONEMCP_TRY(store_.putMeta(lastCrawlKey(*source), std::to_string(wallMs(clock_))));
-    return "crawled " + job.target + ": " + countsText(*report);
+    // The rejected entries, each with where and why (the first ones; the count is above).
+    std::string what = "crawled " + job.target + ": " + countsText(*report);
+    for (const auto& e : report->errors) what += "\n  rejected " + e;
+    return what;
   }
   if (job.kind == kVerifyJob && options_.verify) {
     auto record = verifyServer(job.target);

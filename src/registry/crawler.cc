@@ -5,13 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "onemcp/http/client.h"
 #include "onemcp/registry/catalog_import.h"
@@ -34,9 +33,12 @@ struct Prefix {
   SourceKind kind;
 };
 constexpr Prefix kPrefixes[] = {
-    {"registry:", SourceKind::kRegistryApi}, {"file:", SourceKind::kServerJson},
-    {"npm:", SourceKind::kNpm},              {"folder:", SourceKind::kFolder},
-    {"git:", SourceKind::kGit},              {"mcpservers:", SourceKind::kMcpServers},
+    {"registry:", SourceKind::kRegistryApi},
+    {"file:", SourceKind::kServerJson},
+    {"npm:", SourceKind::kNpm},
+    {"folder:", SourceKind::kFolder},
+    {"git:", SourceKind::kGit},
+    {"mcpservers:", SourceKind::kMcpServers},
 };
 
 std::string percentEncode(std::string_view text) {
@@ -238,9 +240,9 @@ std::string lastCrawlKey(const SourceSpec& source) { return "crawl.last:" + sour
 
 Result<int> scheduleDueCrawls(CatalogStore& store, const std::vector<SourceSpec>& sources,
                               std::chrono::milliseconds interval, const Clock& clock) {
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          clock.wallNow().time_since_epoch())
-                          .count();
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.wallNow().time_since_epoch())
+          .count();
   int queued = 0;
   for (const auto& source : sources) {
     auto last = store.getMeta(lastCrawlKey(source));
@@ -370,9 +372,9 @@ Result<void> Crawler::crawlRegistry(const SourceSpec& source, CrawlReport& repor
         continue;
       }
       json server = entry.is_object() && entry.contains("server") ? entry["server"] : entry;
-      take({std::move(parsed->server),
-            [server](Discoverer& d) { return d.fromServerJson(server); }},
-           report);
+      take(
+          {std::move(parsed->server), [server](Discoverer& d) { return d.fromServerJson(server); }},
+          report);
     }
     if (progress) progress(report);
     const auto meta = doc.find("metadata");
@@ -387,8 +389,8 @@ Result<void> Crawler::crawlRegistry(const SourceSpec& source, CrawlReport& repor
     }
     cursor = next;
   }
-  return fail(ErrorCode::kInvalidInput, source.label() + ": more than " +
-                                            std::to_string(options_.max_pages) + " pages");
+  return fail(ErrorCode::kInvalidInput,
+              source.label() + ": more than " + std::to_string(options_.max_pages) + " pages");
 }
 
 Result<void> Crawler::crawlServerJson(const SourceSpec& source, CrawlReport& report) {
@@ -443,9 +445,9 @@ Result<void> Crawler::crawlServerJson(const SourceSpec& source, CrawlReport& rep
       for (const char* key : {"server", "server_json"}) {
         if (doc.contains(key) && doc[key].is_object()) server = doc[key];
       }
-      take({std::move(parsed->server),
-            [server](Discoverer& d) { return d.fromServerJson(server); }},
-           report);
+      take(
+          {std::move(parsed->server), [server](Discoverer& d) { return d.fromServerJson(server); }},
+          report);
     }
   }
   return {};
@@ -454,7 +456,8 @@ Result<void> Crawler::crawlServerJson(const SourceSpec& source, CrawlReport& rep
 Result<void> Crawler::crawlMcpServers(const SourceSpec& source, CrawlReport& report) {
   auto text = readFile(source.location);
   if (!text) return fail(std::move(text).error());
-  return takeMcpServers(json::parse(*text, nullptr, false), source.location, source.label(), report);
+  return takeMcpServers(json::parse(*text, nullptr, false), source.location, source.label(),
+                        report);
 }
 
 Result<void> Crawler::takeMcpServers(const nlohmann::json& doc, const std::string& origin,
@@ -555,7 +558,8 @@ void Crawler::take(Item item, CrawlReport& report) {
   VerificationRecord skipped;
   skipped.server_id = id;
   skipped.outcome = VerifyOutcome::kSkipped;
-  skipped.reason = std::string(sandbox::toString(d.outcome)) + (d.reason.empty() ? "" : ": ") + d.reason;
+  skipped.reason =
+      std::string(sandbox::toString(d.outcome)) + (d.reason.empty() ? "" : ": ") + d.reason;
   auto added = store_.addVerification(skipped);
   if (!added) reject(report, id, "verification: " + added.error().message);
 }

@@ -426,8 +426,10 @@ Response RegistryApi::adminCrawl(const Request& request) {
   Response refusal;
   if (!authorized(request, refusal)) return refusal;
   const Json body = Json::parse(request.body, nullptr, false);
-  if (!body.is_object() || !body.contains("source") || !body["source"].is_string() || body.size() != 1) {
-    return errorResponse(400, "invalid-input", "expected {\"source\": \"registry:URL | file:PATH | npm:NAME | ...\"}");
+  if (!body.is_object() || !body.contains("source") || !body["source"].is_string() ||
+      body.size() != 1) {
+    return errorResponse(400, "invalid-input",
+                         "expected {\"source\": \"registry:URL | file:PATH | npm:NAME | ...\"}");
   }
   auto source = parseSourceSpec(body["source"].get<std::string>());
   if (!source) return errorResponse(400, "invalid-input", source.error().message);

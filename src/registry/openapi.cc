@@ -172,28 +172,32 @@ Json paths() {
       operation("adminRefresh", "Rebuild the search index from the store now", admin_replies);
   refresh["security"] = {{{"bearer", Json::array()}}};
   p["/v0/admin/refresh"]["post"] = std::move(refresh);
-  Json crawl = operation("adminCrawl", "Queue a crawl of one source (a worker runs it)",
-                         {{"202", {{"description", "Queued"},
-                                   {"content", jsonContent({{"type", "object"},
-                                                            {"required", {"job", "source"}},
-                                                            {"properties", {{"job", {{"type", "integer"}}},
-                                                                            {"source", {{"type", "string"}}}}}})}}},
-                          {"400", errorReply("Not a source")},
-                          {"401", errorReply("Missing or wrong bearer token")},
-                          {"403", errorReply("Admin endpoints disabled")}});
+  Json crawl = operation(
+      "adminCrawl", "Queue a crawl of one source (a worker runs it)",
+      {{"202",
+        {{"description", "Queued"},
+         {"content",
+          jsonContent({{"type", "object"},
+                       {"required", {"job", "source"}},
+                       {"properties",
+                        {{"job", {{"type", "integer"}}}, {"source", {{"type", "string"}}}}}})}}},
+       {"400", errorReply("Not a source")},
+       {"401", errorReply("Missing or wrong bearer token")},
+       {"403", errorReply("Admin endpoints disabled")}});
   crawl["security"] = {{{"bearer", Json::array()}}};
-  crawl["requestBody"] = {
-      {"required", true},
-      {"content",
-       {{"application/json",
-         {{"schema",
-           {{"type", "object"},
-            {"required", {"source"}},
-            {"additionalProperties", false},
-            {"properties",
-             {{"source",
-               {{"type", "string"},
-                {"description", "registry:URL, file:PATH, npm:NAME, folder:PATH, git:URL or mcpservers:PATH"}}}}}}}}}}}};
+  crawl["requestBody"] = {{"required", true},
+                          {"content",
+                           {{"application/json",
+                             {{"schema",
+                               {{"type", "object"},
+                                {"required", {"source"}},
+                                {"additionalProperties", false},
+                                {"properties",
+                                 {{"source",
+                                   {{"type", "string"},
+                                    {"description",
+                                     "registry:URL, file:PATH, npm:NAME, folder:PATH, git:URL or "
+                                     "mcpservers:PATH"}}}}}}}}}}}};
   p["/v0/admin/crawl"]["post"] = std::move(crawl);
   return p;
 }

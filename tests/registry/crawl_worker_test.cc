@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -28,7 +29,8 @@ class CrawlWorkerTest : public ::testing::Test {
     store_ = std::move(*opened);
     CrawlOptions options;
     options.requests_per_second = 0;
-    crawler_ = std::make_unique<Crawler>(*store_, discoverer_, *fetcher_, *sleeper_, clock_, options);
+    crawler_ =
+        std::make_unique<Crawler>(*store_, discoverer_, *fetcher_, *sleeper_, clock_, options);
   }
 
   WorkerOptions options(const std::string& id) {
@@ -136,7 +138,8 @@ TEST_F(CrawlWorkerTest, AJobWhoseWorkerDiedIsTakenAfterItsLeaseExpires) {
   auto job = store_->getJob((*dead)->id);
   EXPECT_EQ(job->state, JobState::kDone);
   EXPECT_EQ(job->attempts, 2);
-  EXPECT_EQ(json::parse(store_->latestVerification((*dead)->target)->timings_json)["worker"], "alive");
+  EXPECT_EQ(json::parse(store_->latestVerification((*dead)->target)->timings_json)["worker"],
+            "alive");
 }
 
 TEST_F(CrawlWorkerTest, TheLeaseIsRenewedWhileAVerificationRuns) {
@@ -151,7 +154,8 @@ TEST_F(CrawlWorkerTest, TheLeaseIsRenewedWhileAVerificationRuns) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   int stolen = 0;
   while (running.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-    auto other = store_->claimJob({"other", std::chrono::milliseconds(300), std::string(kVerifyJob)});
+    auto other =
+        store_->claimJob({"other", std::chrono::milliseconds(300), std::string(kVerifyJob)});
     ASSERT_TRUE(other);
     if (other->has_value()) ++stolen;
   }
@@ -161,6 +165,22 @@ TEST_F(CrawlWorkerTest, TheLeaseIsRenewedWhileAVerificationRuns) {
   const auto record = store_->latestVerification((*ran)->target);
   EXPECT_EQ(record->outcome, VerifyOutcome::kTimeout) << record->reason;
   EXPECT_EQ(store_->getJob((*ran)->id)->state, JobState::kDone);
+}
+
+TEST_F(CrawlWorkerTest, ACrawlSaysWhichEntriesItRejectedAndWhy) {
+  const fs::path file = files_.dir() / "servers.jsonl";
+  std::ofstream(file) << R"({"name":"io.example/ok","description":"fine"})"
+                         "\n"
+                      << R"({"description":"no name"})"
+                         "\n";
+  ASSERT_TRUE(store_->enqueueJob({std::string(kCrawlJob), "file:" + file.string(), "{}", 1}));
+  CrawlWorker worker(*store_, crawler_.get(), nullptr, clock_, options("w"));
+  std::vector<std::string> said;
+  ASSERT_TRUE(worker.runOnce([&](const WorkerEvent& e) { said.push_back(e.what); }));
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_NE(said[0].find("1 new"), std::string::npos) << said[0];
+  EXPECT_NE(said[0].find("rejected " + file.string() + ":2: "), std::string::npos) << said[0];
+  EXPECT_NE(said[0].find("\"name\" is missing"), std::string::npos) << said[0];
 }
 
 TEST_F(CrawlWorkerTest, AnUnreadableSourceFailsTheJobWhichIsRetriedLater) {

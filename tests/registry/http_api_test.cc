@@ -205,9 +205,11 @@ TEST_F(RegistryApiTest, AdminCrawlQueuesAJobForTheWorkers) {
   EXPECT_EQ(call(post("/v0/admin/crawl", R"({"source":"npm:x"})")).status, 401);
   auto bad = call(post("/v0/admin/crawl", R"({"source":"nonsense"})", "s3cret"));
   EXPECT_EQ(bad.status, 400);
-  EXPECT_NE(body(bad)["error"]["message"].get<std::string>().find("source 'nonsense'"), std::string::npos);
+  EXPECT_NE(body(bad)["error"]["message"].get<std::string>().find("source 'nonsense'"),
+            std::string::npos);
   EXPECT_EQ(call(post("/v0/admin/crawl", R"({"source":"npm:x","extra":1})", "s3cret")).status, 400);
-  auto queued = call(post("/v0/admin/crawl", R"({"source":"npm:@modelcontextprotocol/server-memory"})", "s3cret"));
+  auto queued = call(
+      post("/v0/admin/crawl", R"({"source":"npm:@modelcontextprotocol/server-memory"})", "s3cret"));
   ASSERT_EQ(queued.status, 202) << queued.body;
   auto job = store_->getJob(body(queued)["job"].get<std::int64_t>());
   ASSERT_TRUE(job);

@@ -7,11 +7,10 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "onemcp/http/server.h"
 
@@ -21,15 +20,16 @@ class RecordedRegistry {
  public:
   explicit RecordedRegistry(std::vector<nlohmann::json> items) : items_(std::move(items)) {
     server_ = std::make_unique<http::HttpServer>(http::ServerOptions{});
-    server_->route("GET", "/v0/servers", [this](http::Request request, std::shared_ptr<http::Responder> out) {
-      ++requests_;
-      if (refuse_.load() > 0) {
-        --refuse_;
-        out->respond(http::Response::text(503, "busy"));
-        return;
-      }
-      out->respond(page(request.query));
-    });
+    server_->route("GET", "/v0/servers",
+                   [this](http::Request request, std::shared_ptr<http::Responder> out) {
+                     ++requests_;
+                     if (refuse_.load() > 0) {
+                       --refuse_;
+                       out->respond(http::Response::text(503, "busy"));
+                       return;
+                     }
+                     out->respond(page(request.query));
+                   });
     if (!server_->start()) throw std::runtime_error("cannot start the recorded registry");
   }
 
@@ -81,10 +81,12 @@ class RecordedRegistry {
     // The cursor is "c" + the index of the next item (opaque to the crawler).
     const std::size_t from = cursor.empty() ? 0 : std::stoul(cursor.substr(1));
     nlohmann::json servers = nlohmann::json::array();
-    for (std::size_t i = from; i < items_.size() && i < from + limit; ++i) servers.push_back(items_[i]);
+    for (std::size_t i = from; i < items_.size() && i < from + limit; ++i)
+      servers.push_back(items_[i]);
     nlohmann::json metadata = {{"count", servers.size()}};
     if (from + limit < items_.size()) metadata["nextCursor"] = "c" + std::to_string(from + limit);
-    return http::Response::json(200, nlohmann::json{{"servers", servers}, {"metadata", metadata}}.dump());
+    return http::Response::json(
+        200, nlohmann::json{{"servers", servers}, {"metadata", metadata}}.dump());
   }
 
   std::mutex mu_;

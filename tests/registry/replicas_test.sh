@@ -89,12 +89,20 @@ $upstreams    keepalive 16;
   }
 }
 EOF
-nginx -p "$dir" -c "$dir/nginx.conf" 2>"$dir/nginx-start.log" || fail "nginx did not start"
+# Debian puts nginx in /usr/sbin, which a non-root PATH may lack; -e: the error log before
+# the config is read (the default one is root's).
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+"$nginx_bin" -e "$dir/nginx-error.log" -p "$dir" -c "$dir/nginx.conf" 2>"$dir/nginx-start.log" ||
+  fail "nginx did not start"
+healthy() {
+  python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+    "http://127.0.0.1:$nginx_port/healthz" 2>/dev/null
+}
 for _ in $(seq 1 50); do
-  curl -sf "http://127.0.0.1:$nginx_port/healthz" >/dev/null && break
+  healthy && break
   sleep 0.1
 done
-curl -sf "http://127.0.0.1:$nginx_port/healthz" >/dev/null || fail "nginx does not answer"
+healthy || fail "nginx does not answer"
 
 # Work for the verify workers: a server that never answers (its verification runs until
 # the 6 s budget ends) queued first, then eight that verify in well under a second.

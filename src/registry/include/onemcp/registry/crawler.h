@@ -10,11 +10,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "onemcp/common/clock.h"
 #include "onemcp/common/result.h"
@@ -54,13 +53,13 @@ class Sleeper {
 std::unique_ptr<Sleeper> makeThreadSleeper();
 
 struct CrawlOptions {
-  int page_size = 100;                  // registry API pages
-  double requests_per_second = 4.0;     // per source; <= 0: no limit
-  int page_attempts = 4;                // per page; then the crawl fails (the job queue retries it)
+  int page_size = 100;               // registry API pages
+  double requests_per_second = 4.0;  // per source; <= 0: no limit
+  int page_attempts = 4;             // per page; then the crawl fails (the job queue retries it)
   std::chrono::milliseconds retry_base{500};  // doubled after each failed attempt
   std::chrono::milliseconds fetch_timeout{30000};
-  int max_pages = 100000;               // a registry whose cursors never end is cut here
-  bool enqueue_verify = true;           // queue a verify job for each runnable new/changed entry
+  int max_pages = 100000;      // a registry whose cursors never end is cut here
+  bool enqueue_verify = true;  // queue a verify job for each runnable new/changed entry
 };
 
 struct CrawlReport {
