@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "sandbox_env.h"
+#include "stop_signals.h"
 #include "onemcp/common/log.h"
 #include "onemcp/common/paths.h"
 #include "onemcp/sandbox/apt_sources.h"
@@ -125,8 +126,9 @@ Result<RunSpec> specFrom(const RunArgs& a, const std::map<std::string, std::stri
   return spec;
 }
 
-// Relays our stdin to the server and its stdout to ours until either side closes.
-int serveOnStdio(HostedServer& server) {
+// Relays our stdin to the server and its stdout to ours until either side closes, or
+// SIGINT/SIGTERM arrives (handled like the end of our input, so the container is removed).
+int serveOnStdio(HostedServer& server, StopSignals& stop) {
   auto transport = server.takeTransport();
   if (!transport) return report(Error(ErrorCode::kInvalidInput, "server '" + server.name() +
                                                                      "' is not a stdio server"));
@@ -149,7 +151,7 @@ int serveOnStdio(HostedServer& server) {
   if (auto r = transport->start(std::move(h)); !r) return report(r.error());
   std::string pending;
   char buf[65536];
-  while (!closed) {
+  while (!closed && !stop.pending()) {
     pollfd p{STDIN_FILENO, POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
@@ -196,6 +198,7 @@ void addRun(CLI::App& sandbox, CommandRegistry& registry) {
   run->add_option("--node-major", args->node_major, "Node major for the runtime image");
   run->add_option("--arg", args->args, "argument appended to the server's command");
   run->callback([args, &registry] {
+    StopSignals stop;  // before any thread starts
     StartOptions opts;
     opts.progress = progressToStderr;
     for (const auto& kv : args->env) {
@@ -216,7 +219,7 @@ void addRun(CLI::App& sandbox, CommandRegistry& registry) {
     if (!sb) return registry.setExitCode(report(sb.error()));
     auto server = sb->host->start(*spec, opts);
     if (!server) return registry.setExitCode(report(server.error()));
-    registry.setExitCode(serveOnStdio(**server));
+    registry.setExitCode(serveOnStdio(**server, stop));
   });
 }
 

@@ -1,5 +1,5 @@
 // SIGINT/SIGTERM for the long-running subcommands (demo-server --http, proxy --http,
-// daemon run): blocked before any thread starts, so only wait() ever sees them.
+// daemon run, sandbox run): blocked before any thread starts, so only wait() ever sees them.
 #pragma once
 
 #include <signal.h>
@@ -19,6 +19,12 @@ class StopSignals {
     int sig = 0;
     sigwait(&set_, &sig);
     return sig;
+  }
+  // True when SIGINT or SIGTERM is pending (and takes it); never blocks. For loops that
+  // poll something else, like `sandbox run`'s stdin relay.
+  bool pending() {
+    const timespec zero{0, 0};
+    return sigtimedwait(&set_, nullptr, &zero) > 0;
   }
 
  private:

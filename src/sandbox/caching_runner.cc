@@ -1,6 +1,5 @@
 // CachingRunner: a command's answers kept in a JSONL file (see sources.h).
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "onemcp/sandbox/sources.h"
@@ -17,12 +16,15 @@ std::string keyOf(const std::vector<std::string>& argv, const std::string& cwd) 
 }
 
 std::int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
 
-CachingRunner::CachingRunner(CommandRunner& inner, std::filesystem::path file, std::chrono::seconds max_age)
+CachingRunner::CachingRunner(CommandRunner& inner, std::filesystem::path file,
+                             std::chrono::seconds max_age)
     : inner_(inner), file_(std::move(file)), max_age_(max_age) {
   std::ifstream in(file_);
   std::string line;
@@ -39,7 +41,8 @@ CachingRunner::CachingRunner(CommandRunner& inner, std::filesystem::path file, s
   }
 }
 
-Result<CommandOutput> CachingRunner::run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+Result<CommandOutput> CachingRunner::run(const std::vector<std::string>& argv,
+                                         std::chrono::milliseconds timeout,
                                          const std::string& cwd) {
   const std::string key = keyOf(argv, cwd);
   {
@@ -54,13 +57,17 @@ Result<CommandOutput> CachingRunner::run(const std::vector<std::string>& argv, s
   auto out = inner_.run(argv, timeout, cwd);
   if (!out) return out;
   Entry e{*out, nowSeconds()};
-  json line = {{"key", key}, {"exit", e.output.exit_code}, {"out", e.output.out},
-               {"err", e.output.err.substr(0, 4096)}, {"at", e.at}};
+  json line = {{"key", key},
+               {"exit", e.output.exit_code},
+               {"out", e.output.out},
+               {"err", e.output.err.substr(0, 4096)},
+               {"at", e.at}};
   std::lock_guard lock(mu_);
   entries_[key] = std::move(e);
   std::error_code ec;
   std::filesystem::create_directories(file_.parent_path(), ec);
-  std::ofstream(file_, std::ios::app) << line.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+  std::ofstream(file_, std::ios::app)
+      << line.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
   return out;
 }
 

@@ -61,7 +61,8 @@ TEST(SandboxFixtureCorpus, EveryFixtureHasItsVerificationOutcomeAsserted) {
   }
 }
 
-class SandboxFixture : public testing::DockerTest, public ::testing::WithParamInterface<std::string> {};
+class SandboxFixture : public testing::DockerTest,
+                       public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(SandboxFixture, ReachesTheExpectedOutcomeInTheSandbox) {
   const json expected = expectedOf(GetParam())["sandbox"];
@@ -72,15 +73,17 @@ TEST_P(SandboxFixture, ReachesTheExpectedOutcomeInTheSandbox) {
   auto process = makeProcessRunner();
   auto npm = makeNpmCliRegistry(*process);
   FixedReachability reach(expected.value("assume_pypi", false), false, false);
-  Discoverer discoverer(DiscoveryServices{expected.value("npm", false) ? npm.get() : nullptr, nullptr, &reach, {}});
+  Discoverer discoverer(
+      DiscoveryServices{expected.value("npm", false) ? npm.get() : nullptr, nullptr, &reach, {}});
   DiskTree tree(dir);
   Discovery d = discoverer.fromFolder(tree, dir.string());
   SCOPED_TRACE(d.toJson().dump(2));
   if (expected.contains("discovery")) {
     EXPECT_EQ(toString(d.outcome), expected["discovery"].get<std::string>());
   }
-  const bool runs = d.spec && (d.outcome == Outcome::kRunnable || d.outcome == Outcome::kNeedsSecret ||
-                               d.outcome == Outcome::kNeedsConfig);
+  const bool runs =
+      d.spec && (d.outcome == Outcome::kRunnable || d.outcome == Outcome::kNeedsSecret ||
+                 d.outcome == Outcome::kNeedsConfig);
   if (!runs) {
     // Discovery stops it before anything runs, for the reason the fixture names.
     EXPECT_EQ(expected["verification"], "not-run");
@@ -105,7 +108,8 @@ TEST_P(SandboxFixture, ReachesTheExpectedOutcomeInTheSandbox) {
   } else {
     EXPECT_NE(r.reason.find(expected["reason"].get<std::string>()), std::string::npos) << r.reason;
     if (expected.contains("reason_also")) {
-      EXPECT_NE(r.reason.find(expected["reason_also"].get<std::string>()), std::string::npos) << r.reason;
+      EXPECT_NE(r.reason.find(expected["reason_also"].get<std::string>()), std::string::npos)
+          << r.reason;
     }
   }
 }
@@ -113,7 +117,8 @@ TEST_P(SandboxFixture, ReachesTheExpectedOutcomeInTheSandbox) {
 INSTANTIATE_TEST_SUITE_P(Servers, SandboxFixture, ::testing::ValuesIn(sandboxed()),
                          [](const ::testing::TestParamInfo<std::string>& param) {
                            std::string n = param.param;
-                           for (auto& c : n) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           for (auto& c : n)
+                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return n;
                          });
 

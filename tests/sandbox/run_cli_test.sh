@@ -103,6 +103,18 @@ run_and_list needs-secret add,echo "$fixtures/needs-secret" --env WEATHER_API_TO
 run_and_list server-memory "$memory_tools" @modelcontextprotocol/server-memory
 run_and_list server-sequential-thinking sequentialthinking "npx -y @modelcontextprotocol/server-sequential-thinking"
 
+# SIGTERM ends a run like the end of its input: the container is removed.
+echo "== sandbox run, then SIGTERM"
+coproc SRV { exec "$onemcp" sandbox run "$fixtures/node-bin" 2>>"$work/stderr"; }
+srv_pid=$SRV_PID
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"run-cli-test","version":"1"}}}' >&"${SRV[1]}"
+answer 1 >/dev/null || fail "no initialize answer before SIGTERM"
+[[ -n "$(containers fixture-node-bin)" ]] || fail "no container before SIGTERM"
+kill -TERM "$srv_pid"
+wait "$srv_pid" || fail "onemcp sandbox run exited with $? on SIGTERM"
+srv_pid=""
+[[ -z "$(containers fixture-node-bin)" ]] || fail "SIGTERM left container(s): $(containers fixture-node-bin)"
+
 # Clear errors, no hang: a real package this registry does not serve; a secret not given;
 # a block without the server asked for.
 set +e
