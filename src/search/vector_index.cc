@@ -39,9 +39,10 @@ bool hasAvx2() {
   return avx2;
 }
 
-float dotKernel(const float* a, const float* b, std::size_t n) {
-  return hasAvx2() ? dotAvx2(a, b, n) : dotPlain(a, b, n);
-}
+using DotFn = float (*)(const float*, const float*, std::size_t);
+
+// A scan asks once and calls the chosen kernel for every row.
+DotFn dotKernel() { return hasAvx2() ? dotAvx2 : dotPlain; }
 
 // Keeps the k best of a stream in a min-heap, then returns them best first.
 class TopK {
@@ -81,8 +82,9 @@ class ExactIndex final : public VectorIndex {
     TopK top(std::min(k, size()));
     if (query.size() != dim_) return {};
     const std::size_t n = size();
+    const DotFn kernel = dotKernel();
     for (std::size_t r = 0; r < n; ++r) {
-      top.push(static_cast<std::uint32_t>(r), dotKernel(rows_.data() + r * dim_, query.data(), dim_));
+      top.push(static_cast<std::uint32_t>(r), kernel(rows_.data() + r * dim_, query.data(), dim_));
     }
     return std::move(top).take();
   }
@@ -160,7 +162,7 @@ class QuantisedIndex final : public VectorIndex {
     }
     TopK fine(std::min(k, n));
     for (const auto& c : std::move(coarse).take()) {
-      fine.push(c.doc, dotKernel(rows_.data() + c.doc * dim_, query.data(), dim_));
+      fine.push(c.doc, dotKernel()(rows_.data() + c.doc * dim_, query.data(), dim_));
     }
     return std::move(fine).take();
   }
@@ -212,7 +214,7 @@ class HnswIndex final : public VectorIndex {
 }  // namespace
 
 float dot(std::span<const float> a, std::span<const float> b) {
-  return dotKernel(a.data(), b.data(), std::min(a.size(), b.size()));
+  return dotKernel()(a.data(), b.data(), std::min(a.size(), b.size()));
 }
 
 std::unique_ptr<VectorIndex> makeExactIndex(std::vector<float> rows, std::size_t dim) {

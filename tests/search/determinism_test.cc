@@ -1,10 +1,10 @@
 // One index answers the same query the same way whatever was asked before it and on
 // whichever thread: no state survives between queries. Run on the real union catalogue
 // with the default model, as the registry serves it.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "model_path.h"
 #include "onemcp/search/eval.h"
@@ -43,7 +43,8 @@ class Determinism : public ::testing::Test {
     ASSERT_TRUE(cat) << cat.error().toString();
     auto enc = loadEncoder(testing::modelDir() / "default.omv");
     ASSERT_TRUE(enc) << enc.error().toString();
-    auto index = SearchIndex::build(std::move(*cat), std::shared_ptr<const Encoder>(std::move(*enc)));
+    auto index =
+        SearchIndex::build(std::move(*cat), std::shared_ptr<const Encoder>(std::move(*enc)));
     ASSERT_TRUE(index) << index.error().toString();
     index_ = std::move(*index);
     auto q = readQueries(testing::dataDir() / "livemcpbench" / "queries_dev.jsonl");
@@ -51,7 +52,8 @@ class Determinism : public ::testing::Test {
     for (auto& e : *q) queries_.push_back(std::move(e.query));
     // Words no catalogue holds (expanded through the encoder), a rare name, a path.
     queries_.push_back("find a homestay in Kyoto and then book a flight");
-    queries_.push_back("Remember that Alice works at Acme, and later recall what you know about Alice");
+    queries_.push_back(
+        "Remember that Alice works at Acme, and later recall what you know about Alice");
     queries_.push_back("query a PostgreSQL database");
     queries_.push_back("read ~/notes/todo.md and save a summary to ./out/report.pdf");
   }
