@@ -44,6 +44,9 @@ CachingRunner::CachingRunner(CommandRunner& inner, std::filesystem::path file,
 Result<CommandOutput> CachingRunner::run(const std::vector<std::string>& argv,
                                          std::chrono::milliseconds timeout,
                                          const std::string& cwd) {
+  // Only lookups are kept (`npm view`); anything else (a download into a temporary
+  // folder, reading a file out of it) runs every time.
+  if (argv.size() < 2 || argv[0] != "npm" || argv[1] != "view") return inner_.run(argv, timeout, cwd);
   const std::string key = keyOf(argv, cwd);
   {
     std::lock_guard lock(mu_);

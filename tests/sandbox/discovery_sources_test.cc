@@ -289,6 +289,16 @@ TEST_F(CachingRunnerTest, AsksOnceAndAnswersAgainFromTheFileInANewRunner) {
   EXPECT_EQ(again.hits(), 1);
 }
 
+TEST_F(CachingRunnerTest, OnlyLookupsAreKeptDownloadsRunEveryTime) {
+  CachingRunner cache(inner_, file_, std::chrono::hours(1));
+  ASSERT_TRUE(cache.run({"npm", "pack", "x", "--pack-destination", "/tmp/a"}, std::chrono::seconds(1)));
+  ASSERT_TRUE(cache.run({"npm", "pack", "x", "--pack-destination", "/tmp/a"}, std::chrono::seconds(1)));
+  ASSERT_TRUE(cache.run({"tar", "-xzOf", "x.tgz", "package/README.md"}, std::chrono::seconds(1)));
+  EXPECT_EQ(inner_.calls, 3);
+  EXPECT_EQ(cache.hits() + cache.misses(), 0);
+  EXPECT_FALSE(std::filesystem::exists(file_));
+}
+
 TEST_F(CachingRunnerTest, FailuresToRunAreNotKept) {
   CachingRunner cache(inner_, file_, std::chrono::hours(1));
   EXPECT_FALSE(cache.run({"npm", "view", "broken"}, std::chrono::seconds(1)));

@@ -121,7 +121,8 @@ std::unique_ptr<CommandRunner> makeProcessRunner();
 
 // Keeps the answers of another runner in a JSONL file (argv -> exit code, stdout, stderr)
 // and gives them back for `max_age`: the online census asks npm once per package, not
-// once per run. A command that could not be run, or timed out, is not kept. Safe to call
+// once per run. Only `npm view` lookups are kept; other commands (`npm pack` of a README)
+// pass through. A command that could not be run, or timed out, is not kept. Safe to call
 // from several threads; the inner runner is called without the lock held.
 class CachingRunner final : public CommandRunner {
  public:
