@@ -16,3 +16,7 @@ onemcp_test(sandbox_proxy_docker_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/proxy_docker_test.cc
   DEPS onemcp::sandbox
   LABELS "integration;docker")
+onemcp_test(sandbox_proxy_session_id_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/proxy_session_id_test.cc
+  DEPS onemcp::sandbox Boost::url
+  LABELS unit)
