@@ -441,7 +441,7 @@ void McpProxy::forwardAsync(ProxySession& session, const ProxyRoute& route,
                                  }));
   route.backend->requestAsync(
       std::string(mcp::method::kToolsCall), std::move(params), std::move(options),
-      [this, call](const std::shared_ptr<mcp::Peer>& peer, const mcp::RequestId& id) {
+      [call](const std::shared_ptr<mcp::Peer>& peer, const mcp::RequestId& id) {
         bool late = false;
         {
           std::lock_guard lock(call->mu);
@@ -450,7 +450,10 @@ void McpProxy::forwardAsync(ProxySession& session, const ProxyRoute& route,
           late = call->finished;
         }
         // Timed out or cancelled while the backend was starting: tell it now.
-        if (late) (void)peer->cancelRequest(id, Error(ErrorCode::kRequestCancelled, "late"), "timed out");
+        if (late) {
+          (void)peer->cancelRequest(id, Error(ErrorCode::kRequestCancelled, "already finished"),
+                                    "the call ended before it reached the server");
+        }
       },
       [this, call](Result<Json> result) { finish(*call, std::move(result)); });
 }
