@@ -15,6 +15,7 @@
 #include "onemcp/common/log.h"
 #include "onemcp/mcp/stdio_transport.h"
 #include "onemcp/mcp/streamable_http_server.h"
+#include "onemcp/sandbox/proxy_session_id.h"
 #include "onemcp/sandbox/proxy.h"
 #include "onemcp/sandbox/proxy_config.h"
 #include "onemcp/sandbox/proxy_launchers.h"
@@ -155,6 +156,14 @@ int serveHttp(McpProxy& proxy, const ProxyArgs& a, StopSignals& stop_signals) {
   mcp::StreamableHttpServerOptions options;
   options.port = static_cast<std::uint16_t>(a.port);
   options.bind_address = a.bind;
+  // Plain JSON answers (and kept-alive connections) for calls that send nothing else.
+  options.sse_on_demand = true;
+  auto codec = SessionIdCodec::random();
+  if (!codec) {
+    log::error("{}", codec.error().toString());
+    return 1;
+  }
+  options.session_ids = sessionIdPolicy(std::make_shared<const SessionIdCodec>(*codec));
   auto http = mcp::StreamableHttpServer::start(options, [&proxy](std::shared_ptr<mcp::Transport> t) {
     if (auto s = proxy.serve(std::move(t)); !s) {
       log::warn("proxy: cannot start a session: {}", s.error().toString());

@@ -1,9 +1,14 @@
 // HttpClient: Boost.Beast over Asio, one io_context run by one std::jthread. Each
 // exchange owns its socket; all of an exchange's work runs on that single io thread, and
-// cancel() from other threads is posted there, so exchange state needs no lock.
+// cancel() from other threads is posted there, so exchange state needs no lock. A TCP
+// connection whose response was read to its end (and which the server keeps alive) goes
+// back to a small per-host pool for the next exchange; a pooled connection the server
+// has closed meanwhile is replaced once by a fresh one.
 #include "onemcp/http/client.h"
 
 #include <array>
+#include <map>
+#include <optional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -59,6 +64,9 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   std::jthread thread;
   std::mutex mu;
   std::vector<std::weak_ptr<Exchange>> exchanges;  // guarded by mu
+  // Kept-alive TCP connections by "host:port"; io thread only.
+  std::map<std::string, std::vector<tcp::socket>> idle;
+  static constexpr std::size_t kIdlePerHost = 16;
 };
 
 namespace {
@@ -98,6 +106,13 @@ class ExchangeImpl final : public Exchange,
         self->writeRequest();
       });
     } else {
+      auto pooled = client_->idle.find(poolKey());
+      if (pooled != client_->idle.end() && !pooled->second.empty()) {
+        stream_.socket() = std::move(pooled->second.back());
+        pooled->second.pop_back();
+        reused_ = true;
+        return writeRequest();
+      }
       resolver_.async_resolve(url_.host, url_.port, [self](beast::error_code ec, tcp::resolver::results_type results) {
         if (self->done_) return;
         if (ec) return self->failWith(ErrorCode::kUnavailable, "cannot resolve " + self->url_.host, ec);
@@ -125,22 +140,60 @@ class ExchangeImpl final : public Exchange,
         req_.insert(k, v);
       }
     }
-    if (!request_.headers.has("Connection")) req_.set(bhttp::field::connection, "close");
+    // TCP connections are kept alive (HTTP/1.1's default); unix sockets are not pooled.
+    if (!request_.headers.has("Connection") && !kPooled) req_.set(bhttp::field::connection, "close");
     req_.body() = request_.body;
     if (!request_.body.empty() || request_.method == "POST" || request_.method == "PUT") req_.prepare_payload();
+    sendRequest();
+  }
+
+  void sendRequest() {
     bhttp::async_write(stream_, req_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->failWith(ErrorCode::kIo, "sending the request failed", ec);
+      if (ec) {
+        if (self->retryStale()) return;
+        return self->failWith(ErrorCode::kIo, "sending the request failed", ec);
+      }
       self->readHead();
     });
   }
 
+  // A pooled connection that fails before any byte of the response arrived was closed by
+  // the server while idle (it read nothing of ours): send once more on a new connection.
+  bool retryStale() {
+    if (!reused_ || done_) return false;
+    reused_ = false;
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+    buffer_.clear();
+    parser_.reset();
+    stream_.expires_after(request_.timeout);
+    if constexpr (kPooled) {
+      resolver_.async_resolve(url_.host, url_.port, [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
+        if (self->done_) return;
+        if (ec) return self->failWith(ErrorCode::kUnavailable, "cannot resolve " + self->url_.host, ec);
+        self->stream_.async_connect(results, [self](beast::error_code ec2, const tcp::endpoint&) {
+          if (ec2) {
+            return self->failWith(ErrorCode::kUnavailable,
+                                  "cannot connect to " + self->url_.host + ":" + self->url_.port, ec2);
+          }
+          self->sendRequest();
+        });
+      });
+    }
+    return true;
+  }
+
+  std::string poolKey() const { return url_.host + ":" + url_.port; }
+
   void readHead() {
     if (done_) return;
-    parser_.body_limit(boost::none);
-    parser_.header_limit(static_cast<std::uint32_t>(client_->options.max_header_bytes));
-    if (request_.method == "HEAD") parser_.skip(true);
-    bhttp::async_read_header(stream_, buffer_, parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+    parser_.emplace();
+    parser_->body_limit(boost::none);
+    parser_->header_limit(static_cast<std::uint32_t>(client_->options.max_header_bytes));
+    if (request_.method == "HEAD") parser_->skip(true);
+    bhttp::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
       if (ec) {
+        if (n == 0 && self->buffer_.size() == 0 && ec != beast::error::timeout && self->retryStale()) return;
         if (ec == beast::error::timeout) return self->failWith(ErrorCode::kTimeout, "no response in time", ec);
         return self->failWith(ErrorCode::kIo, "reading the response failed", ec);
       }
@@ -150,12 +203,14 @@ class ExchangeImpl final : public Exchange,
 
   void onHead() {
     if (done_) return;
-    const auto& msg = parser_.get();
+    reused_ = false;  // the server answered on it: no more retries
+    const auto& msg = parser_->get();
     Headers headers;
     for (const auto& f : msg) headers.add(std::string(f.name_string()), std::string(f.value()));
     bool go_on = true;
     if (handlers_.on_head) go_on = handlers_.on_head(static_cast<int>(msg.result_int()), headers);
-    if (!go_on || parser_.is_done()) return finish({});
+    if (!go_on) return finish({});
+    if (parser_->is_done()) return finish({}, parser_->keep_alive());
     readBody();
   }
 
@@ -166,12 +221,12 @@ class ExchangeImpl final : public Exchange,
     } else {
       stream_.expires_never();
     }
-    parser_.get().body().data = chunk_.data();
-    parser_.get().body().size = chunk_.size();
-    bhttp::async_read_some(stream_, buffer_, parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+    parser_->get().body().data = chunk_.data();
+    parser_->get().body().size = chunk_.size();
+    bhttp::async_read_some(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (self->done_) return;
       if (ec == bhttp::error::need_buffer) ec = {};
-      std::size_t n = self->chunk_.size() - self->parser_.get().body().size;
+      std::size_t n = self->chunk_.size() - self->parser_->get().body().size;
       if (n > 0 && self->handlers_.on_data) {
         if (!self->handlers_.on_data(std::string_view(self->chunk_.data(), n))) return self->finish({});
       }
@@ -182,7 +237,7 @@ class ExchangeImpl final : public Exchange,
         }
         return self->failWith(ErrorCode::kIo, "reading the response body failed", ec);
       }
-      if (self->parser_.is_done()) return self->finish({});
+      if (self->parser_->is_done()) return self->finish({}, self->parser_->keep_alive());
       self->readBody();
     });
   }
@@ -193,14 +248,26 @@ class ExchangeImpl final : public Exchange,
     finish(fail(code, what + ": " + ec.message()));
   }
 
-  void finish(Result<void> result) {
+  // `reusable`: the response was read to its end and the server keeps the connection.
+  void finish(Result<void> result, bool reusable = false) {
     if (done_) return;
     done_ = true;
     if (!result && result.error().code == ErrorCode::kClosed) cancelled_ = true;
     beast::error_code ec;
     resolver_.cancel();
-    stream_.socket().shutdown(Protocol::socket::shutdown_both, ec);
-    stream_.close();
+    bool pooled = false;
+    if constexpr (kPooled) {
+      auto& pool = client_->idle[poolKey()];
+      if (reusable && result && buffer_.size() == 0 && pool.size() < HttpClient::Impl::kIdlePerHost) {
+        stream_.expires_never();
+        pool.push_back(std::move(stream_.socket()));
+        pooled = true;
+      }
+    }
+    if (!pooled) {
+      stream_.socket().shutdown(Protocol::socket::shutdown_both, ec);
+      stream_.close();
+    }
     auto on_done = std::move(handlers_.on_done);
     handlers_ = {};
     if (on_done) on_done(std::move(result));
@@ -214,10 +281,12 @@ class ExchangeImpl final : public Exchange,
   tcp::resolver resolver_;
   beast::flat_buffer buffer_;
   bhttp::request<bhttp::string_body> req_;
-  bhttp::response_parser<bhttp::buffer_body> parser_;
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;  // one per attempt
   std::array<char, 16384> chunk_{};
   bool done_ = false;
   bool cancelled_ = false;
+  bool reused_ = false;  // on a pooled connection, no response byte read yet
+  static constexpr bool kPooled = std::is_same_v<Protocol, tcp>;
 };
 
 class FailedExchange final : public Exchange {

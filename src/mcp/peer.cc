@@ -10,9 +10,29 @@
 namespace onemcp::mcp {
 namespace {
 
+// A request in flight: a blocked request() waits on the promise; requestAsync() gets
+// its answer through `done` instead.
 struct Pending {
   std::promise<Result<Json>> promise;
+  Peer::Done done;
+
+  void complete(Result<Json> r) {
+    if (done) {
+      done(std::move(r));
+    } else {
+      promise.set_value(std::move(r));
+    }
+  }
 };
+
+std::optional<Json> progressTokenOf(const Request& req) {
+  if (!req.params || !req.params->is_object()) return std::nullopt;
+  auto meta = req.params->find("_meta");
+  if (meta == req.params->end() || !meta->is_object()) return std::nullopt;
+  auto token = meta->find("progressToken");
+  if (token == meta->end()) return std::nullopt;
+  return *token;
+}
 
 // Collects the replies to one incoming batch and sends them as one array once every
 // request in it has been answered (or cancelled).
@@ -40,6 +60,10 @@ class PeerCore : public std::enable_shared_from_this<PeerCore> {
         on_close_(std::move(on_close)), executor_(executor) {}
 
   Result<Json> request(std::string method, std::optional<Json> params, const RequestOptions& opts);
+  Result<RequestId> requestAsync(std::string method, std::optional<Json> params,
+                                 const AsyncRequestOptions& opts, Peer::Done done);
+  bool cancelRequest(const RequestId& id, const Error& error, const std::string& reason,
+                     const std::string& related);
   Result<void> send(const Message& m, const SendOptions& so) {
     return transport_->send(serialize(m), so);
   }
@@ -67,6 +91,8 @@ class PeerCore : public std::enable_shared_from_this<PeerCore> {
   void dispatchNotification(const Notification& n);
   void runHandler(const Request& req, const std::stop_source& stop,
                   const std::shared_ptr<BatchReply>& batch);
+  void finish(const RequestId& id, const std::stop_source& stop,
+              const std::shared_ptr<BatchReply>& batch, Result<Json> out);
   void reply(Message m, const std::string& related, const std::shared_ptr<BatchReply>& batch);
 
   const std::shared_ptr<Transport> transport_;
@@ -125,7 +151,7 @@ Result<Json> PeerCore::request(std::string method, std::optional<Json> params,
   }
   std::stop_callback on_stop(opts.stop, [&] {
     if (auto p = take(key)) {
-      p->promise.set_value(fail(ErrorCode::kRequestCancelled, method + " was cancelled"));
+      p->complete(fail(ErrorCode::kRequestCancelled, method + " was cancelled"));
       sendCancel(id, "cancelled by the caller", opts.related_request_id);
     }
   });
@@ -137,6 +163,40 @@ Result<Json> PeerCore::request(std::string method, std::optional<Json> params,
     }
   }
   return future.get();
+}
+
+Result<RequestId> PeerCore::requestAsync(std::string method, std::optional<Json> params,
+                                         const AsyncRequestOptions& opts, Peer::Done done) {
+  auto pending = std::make_shared<Pending>();
+  pending->done = std::move(done);
+  RequestId id;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return fail(ErrorCode::kClosed, "session is closed; cannot send " + method);
+    id = RequestId(next_id_++);
+    pending_[id.key()] = pending;
+    if (opts.on_progress) progress_[id.key()] = opts.on_progress;
+  }
+  if (opts.on_progress) {
+    if (!params || !params->is_object()) params = Json::object();
+    (*params)["_meta"]["progressToken"] = id.toJson();
+  }
+  if (auto sent = send(makeRequest(id, method, std::move(params)),
+                       SendOptions{opts.related_request_id});
+      !sent) {
+    take(id.key());
+    return fail(sent.error().wrap("sending " + method));
+  }
+  return id;
+}
+
+bool PeerCore::cancelRequest(const RequestId& id, const Error& error, const std::string& reason,
+                             const std::string& related) {
+  auto p = take(id.key());
+  if (!p) return false;
+  sendCancel(id, reason, related);
+  p->complete(fail(error));
+  return true;
 }
 
 void PeerCore::onMessage(const std::string& text) {
@@ -183,7 +243,7 @@ void PeerCore::dispatch(Message m, const std::shared_ptr<BatchReply>& batch) {
     dispatchNotification(*n);
   } else if (auto* resp = std::get_if<Response>(&m)) {
     if (auto p = take(resp->id.key())) {
-      p->promise.set_value(std::move(resp->result));
+      p->complete(std::move(resp->result));
     } else {
       log::debug("{}: response to unknown or finished request {}", options_.name, resp->id.key());
     }
@@ -191,7 +251,7 @@ void PeerCore::dispatch(Message m, const std::shared_ptr<BatchReply>& batch) {
     auto& err = std::get<ErrorResponse>(m);
     std::shared_ptr<Pending> p = err.id ? take(err.id->key()) : nullptr;
     if (p) {
-      p->promise.set_value(fail(err.error.toError()));
+      p->complete(fail(err.error.toError()));
     } else {
       log::debug("{}: peer reported error {}: {}", options_.name, err.error.code,
                  err.error.message);
@@ -201,10 +261,20 @@ void PeerCore::dispatch(Message m, const std::shared_ptr<BatchReply>& batch) {
 
 void PeerCore::dispatchRequest(Request req, const std::shared_ptr<BatchReply>& batch) {
   std::stop_source stop;
-  const std::string key = req.id.key();
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || executor_ == nullptr) return;
+    incoming_[req.id.key()] = stop;
+  }
+  if (options_.inline_request) {
+    RequestScope scope(shared_from_this(), req.id, progressTokenOf(req), stop.get_token());
+    Peer::Reply reply = [self = shared_from_this(), id = req.id, stop, batch](Result<Json> out) {
+      self->finish(id, stop, batch, std::move(out));
+    };
+    if (options_.inline_request(req, scope, reply)) return;
+  }
   std::lock_guard lock(mu_);
   if (closed_ || executor_ == nullptr) return;
-  incoming_[key] = stop;
   executor_->post([self = shared_from_this(), req = std::move(req), stop, batch] {
     self->runHandler(req, stop, batch);
   });
@@ -212,31 +282,29 @@ void PeerCore::dispatchRequest(Request req, const std::shared_ptr<BatchReply>& b
 
 void PeerCore::runHandler(const Request& req, const std::stop_source& stop,
                           const std::shared_ptr<BatchReply>& batch) {
-  std::optional<Json> token;
-  if (req.params && req.params->is_object()) {
-    auto meta = req.params->find("_meta");
-    if (meta != req.params->end() && meta->is_object() && meta->contains("progressToken")) {
-      token = meta->at("progressToken");
-    }
-  }
-  RequestScope scope(shared_from_this(), req.id, std::move(token), stop.get_token());
+  RequestScope scope(shared_from_this(), req.id, progressTokenOf(req), stop.get_token());
   Result<Json> out = fail(ErrorCode::kInternalError, "no handler");
   try {
     out = on_request_(req, scope);
   } catch (const std::exception& e) {
     out = fail(ErrorCode::kInternalError, std::string("handler failed: ") + e.what());
   }
+  finish(req.id, stop, batch, std::move(out));
+}
+
+void PeerCore::finish(const RequestId& id, const std::stop_source& stop,
+                      const std::shared_ptr<BatchReply>& batch, Result<Json> out) {
+  const std::string key = id.key();
   {
     std::lock_guard lock(mu_);
-    incoming_.erase(req.id.key());
+    incoming_.erase(key);
   }
   // A cancelled request gets no response (the peer has stopped waiting for it).
   if (stop.stop_requested()) {
-    reply(Message(Notification{}), req.id.key(), batch);
+    reply(Message(Notification{}), key, batch);
     return;
   }
-  reply(out ? makeResponse(req.id, std::move(*out)) : makeErrorResponse(req.id, out.error()),
-        req.id.key(), batch);
+  reply(out ? makeResponse(id, std::move(*out)) : makeErrorResponse(id, out.error()), key, batch);
 }
 
 void PeerCore::reply(Message m, const std::string& related,
@@ -260,10 +328,13 @@ void PeerCore::dispatchNotification(const Notification& n) {
   if (n.method == notification::kCancelled) {
     auto params = decode<CancelledParams>(n.params.value_or(Json::object()));
     if (!params) return;
-    std::lock_guard lock(mu_);
-    if (auto it = incoming_.find(params->requestId.dump()); it != incoming_.end()) {
-      it->second.request_stop();
+    std::optional<std::stop_source> stop;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = incoming_.find(params->requestId.dump()); it != incoming_.end()) stop = it->second;
     }
+    // Outside mu_: a stop callback (an inline request's) may answer through this peer.
+    if (stop) stop->request_stop();
     return;
   }
   if (n.method == notification::kProgress) {
@@ -289,16 +360,19 @@ void PeerCore::dispatchNotification(const Notification& n) {
 
 void PeerCore::onClose(const Error& reason) {
   std::map<std::string, std::shared_ptr<Pending>> pending;
+  std::vector<std::stop_source> stops;
   {
     std::lock_guard lock(mu_);
     if (closed_) return;
     closed_ = true;
     pending.swap(pending_);
     progress_.clear();
-    for (auto& [key, stop] : incoming_) stop.request_stop();
+    for (auto& [key, stop] : incoming_) stops.push_back(stop);
   }
+  // Outside mu_: a stop callback (an inline request's) may answer through this peer.
+  for (auto& stop : stops) stop.request_stop();
   for (auto& [key, p] : pending) {
-    p->promise.set_value(fail(ErrorCode::kClosed, "connection closed: " + reason.toString()));
+    p->complete(fail(ErrorCode::kClosed, "connection closed: " + reason.toString()));
   }
   if (on_close_) on_close_(reason);
 }
@@ -354,6 +428,16 @@ Result<void> Peer::start() {
 Result<Json> Peer::request(std::string method, std::optional<Json> params,
                            const RequestOptions& options) {
   return core_->request(std::move(method), std::move(params), options);
+}
+
+Result<RequestId> Peer::requestAsync(std::string method, std::optional<Json> params,
+                                     const AsyncRequestOptions& options, Done done) {
+  return core_->requestAsync(std::move(method), std::move(params), options, std::move(done));
+}
+
+bool Peer::cancelRequest(const RequestId& id, const Error& error, const std::string& reason,
+                         const std::string& related_request_id) {
+  return core_->cancelRequest(id, error, reason, related_request_id);
 }
 
 Result<void> Peer::notify(std::string method, std::optional<Json> params,

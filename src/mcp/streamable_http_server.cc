@@ -105,7 +105,8 @@ class SessionTransport final : public Transport, public std::enable_shared_from_
 
   // POST with at least one request: opens a stream (SSE or JSON) owning those ids and
   // delivers the body. `version` decides whether a priming event is sent.
-  void handleRequests(const sh::BodySummary& summary, std::string body, bool json_mode,
+  // `on_demand`: JSON until a message other than a response is sent for the POST.
+  void handleRequests(const sh::BodySummary& summary, std::string body, bool json_mode, bool on_demand,
                       const std::string& version, std::shared_ptr<Responder> responder);
   // GET: the standalone stream, or a resumed one when Last-Event-ID names it.
   void handleGet(const Request& request, const std::string& version, std::shared_ptr<Responder> responder);
@@ -120,6 +121,8 @@ class SessionTransport final : public Transport, public std::enable_shared_from_
     std::uint64_t delivered = 0;            // highest seq written to some connection
     std::set<std::string> pending;          // request ids still awaiting a response
     bool json_mode = false;
+    bool on_demand = false;  // json_mode, until something else than a response comes
+    std::string version;     // the POST's protocol version (for an on-demand priming event)
     std::shared_ptr<Responder> json_responder;
     std::vector<std::string> json_responses;
     bool batch = false;
@@ -131,6 +134,9 @@ class SessionTransport final : public Transport, public std::enable_shared_from_
   void collectJsonAnswer(std::map<std::uint64_t, Stream>::iterator it, const std::string& id, std::string message,
                          std::shared_ptr<Responder>& done, std::string& body);
   static std::string jsonBody(Stream& s);
+  // Caller holds mu_. Turns an on-demand JSON POST into an SSE stream; returns what to
+  // write first (priming event, answers already collected for a batch).
+  std::string upgradeToSse(std::uint64_t num, Stream& s);
 
   const std::string id_;
   // A copy: the session layer may keep this transport after the server is gone.
@@ -208,7 +214,8 @@ void SessionTransport::attach(std::uint64_t num, const std::shared_ptr<ResponseS
 }
 
 void SessionTransport::handleRequests(const sh::BodySummary& summary, std::string body, bool json_mode,
-                                      const std::string& version, std::shared_ptr<Responder> responder) {
+                                      bool on_demand, const std::string& version,
+                                      std::shared_ptr<Responder> responder) {
   std::shared_ptr<ResponseStream> conn;
   bool with_session_header = summary.has_initialize;
   if (!json_mode) conn = openSse(*responder, with_session_header);
@@ -223,6 +230,8 @@ void SessionTransport::handleRequests(const sh::BodySummary& summary, std::strin
     num = next_stream_++;
     Stream& s = streams_.emplace(num, Stream(options_.replay_events)).first->second;
     s.json_mode = json_mode;
+    s.on_demand = json_mode && on_demand;
+    s.version = version;
     s.batch = summary.batch;
     for (const auto& id : summary.request_ids) {
       s.pending.insert(id);
@@ -273,6 +282,24 @@ std::string SessionTransport::jsonBody(Stream& s) {
   return out + "]";
 }
 
+std::string SessionTransport::upgradeToSse(std::uint64_t num, Stream& s) {
+  s.conn = openSse(*s.json_responder, false);  // an initialize POST's responder adds the id
+  s.json_responder.reset();
+  s.json_mode = false;
+  s.on_demand = false;
+  std::string out;
+  if (s.version >= "2025-11-25") {
+    out = http::formatSseEvent("", sh::formatEventId({num, 0}), {}, options_.sse_retry.count());
+  }
+  for (auto& answer : s.json_responses) {
+    std::string event = http::formatSseEvent(answer, sh::formatEventId({num, s.replay.lastSeq() + 1}), "message");
+    s.replay.append(event);
+    out += event;
+  }
+  s.json_responses.clear();
+  return out;
+}
+
 Result<void> SessionTransport::send(std::string message, const SendOptions& options) {
   std::string response_id = sh::responseIdOf(message);
   std::string related = !response_id.empty() ? response_id : sh::canonicalId(options.related_request_id);
@@ -281,6 +308,7 @@ Result<void> SessionTransport::send(std::string message, const SendOptions& opti
   std::shared_ptr<ResponseStream> conn;
   std::string event;
   bool close_conn = false;
+  std::uint64_t upgraded = 0;  // the stream turned from on-demand JSON into SSE, if any
   {
     std::lock_guard lock(mu_);
     if (closed_) return fail(ErrorCode::kClosed, "session closed");
@@ -294,6 +322,9 @@ Result<void> SessionTransport::send(std::string message, const SendOptions& opti
       if (!response_id.empty()) {
         collected = true;
         collectJsonAnswer(sit, response_id, std::move(message), json_done, json_text);
+      } else if (sit->second.on_demand) {
+        event = upgradeToSse(num, sit->second);
+        upgraded = num;
       } else {
         num = 0;  // a JSON response cannot carry notifications: use the GET stream
         sit = streams_.find(0);
@@ -304,8 +335,9 @@ Result<void> SessionTransport::send(std::string message, const SendOptions& opti
       Stream& s = sit->second;
       // Sequence numbers come from the replay buffer; format with the number it will get.
       std::uint64_t seq = s.replay.lastSeq() + 1;
-      event = http::formatSseEvent(message, sh::formatEventId({num, seq}), "message");
-      s.replay.append(event);
+      std::string formatted = http::formatSseEvent(message, sh::formatEventId({num, seq}), "message");
+      s.replay.append(formatted);
+      event += formatted;
       if (s.conn) {
         conn = s.conn;
         s.delivered = seq;
@@ -325,6 +357,8 @@ Result<void> SessionTransport::send(std::string message, const SendOptions& opti
     json_done->respond(std::move(r));
     return {};
   }
+  // Outside mu_: onClosed runs the callback at once if the stream has already ended.
+  if (upgraded != 0 && conn) attach(upgraded, conn);
   if (conn) {
     if (auto w = conn->write(std::move(event)); !w) {
       log::warn("mcp http: session {}: dropping a slow SSE stream: {}", id_, w.error().message);
@@ -515,6 +549,15 @@ std::shared_ptr<SessionTransport> StreamableHttpServer::Impl::sessionFor(const R
     responder.respond(jsonRpcError(400, ErrorCode::kInvalidRequest, "Bad Request: Mcp-Session-Id header is required"));
     return nullptr;
   }
+  if (options.session_ids.check) {
+    if (auto valid = options.session_ids.check(*sid); !valid) {
+      const bool stale = valid.error().code == ErrorCode::kNotFound;
+      responder.respond(jsonRpcError(stale ? 404 : 400, ErrorCode::kInvalidRequest,
+                                     (stale ? "Session not found: " : "Bad Request: ") +
+                                         valid.error().message));
+      return nullptr;
+    }
+  }
   auto session = registry->find(*sid);
   if (!session) {
     responder.respond(jsonRpcError(404, ErrorCode::kInvalidRequest, "Session not found"));
@@ -562,7 +605,8 @@ void StreamableHttpServer::Impl::sweepIdle() {
 }
 
 std::shared_ptr<SessionTransport> StreamableHttpServer::Impl::createSession() {
-  auto session = std::make_shared<SessionTransport>(sh::newSessionId(), options, registry);
+  auto session = std::make_shared<SessionTransport>(
+      options.session_ids.issue ? options.session_ids.issue() : sh::newSessionId(), options, registry);
   try {
     acceptor(session);
   } catch (const std::exception& e) {
@@ -621,12 +665,14 @@ void StreamableHttpServer::Impl::handlePost(Request& request, std::shared_ptr<Re
     responder->respond(Response::text(202, "", "text/plain"));
     return;
   }
-  bool json_mode = options.json_responses || !wants_sse;
+  const bool on_demand = !options.json_responses && options.sse_on_demand && wants_sse && wants_json;
+  const bool json_mode = options.json_responses || !wants_sse || on_demand;
   if (json_mode && summary->has_initialize) {
-    // The session id must reach the client with the JSON answer.
+    // The session id must reach the client with the JSON answer (or the on-demand stream).
     responder = std::make_shared<WithSession>(responder, session->id());
   }
-  session->handleRequests(*summary, std::move(request.body), json_mode, version, std::move(responder));
+  session->handleRequests(*summary, std::move(request.body), json_mode, on_demand, version,
+                          std::move(responder));
 }
 
 StreamableHttpServer::StreamableHttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -7,6 +7,7 @@
 #include "onemcp/mcp/protocol.h"
 #include "onemcp/mcp/server.h"
 #include "proxy_catalog.h"
+#include "proxy_deadlines.h"
 
 namespace onemcp::sandbox {
 namespace {
@@ -49,6 +50,7 @@ std::shared_ptr<Backend> ProxyCatalog::resourceOwner(const std::string& uri) con
 McpProxy::McpProxy(ProxyOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock),
       pool_(std::make_unique<mcp::ThreadPool>(options_.worker_threads)),
+      deadlines_(std::make_unique<Deadlines>()),
       catalog_(std::make_shared<const ProxyCatalog>()) {}
 
 McpProxy::~McpProxy() {
@@ -64,8 +66,9 @@ McpProxy::~McpProxy() {
     entries.swap(entries_);
     catalog_ = std::make_shared<const ProxyCatalog>();
   }
-  for (auto& e : entries) e->backend->stop();
+  for (auto& e : entries) e->backend->stop();  // fails the calls in flight
   pool_.reset();  // joins: no handler runs past this point
+  deadlines_.reset();
   sessions.clear();
   entries.clear();
 }
@@ -399,6 +402,102 @@ Result<Json> McpProxy::forward(ProxySession& session, const std::shared_ptr<Back
     entry->active.erase(mine);
   }
   return result;
+}
+
+void McpProxy::forwardAsync(ProxySession& session, const ProxyRoute& route,
+                            const std::string& exposed, Json params, mcp::RequestScope& scope,
+                            mcp::Peer::Reply reply) {
+  auto call = std::make_shared<AsyncCall>();
+  call->deadlines = deadlines_.get();
+  call->backend = route.backend;
+  call->session_id = session.id();
+  call->original = route.original;
+  call->exposed = exposed;
+  call->started = clock_.now();
+  call->reply = std::move(reply);
+  call->entry = entryOf(*route.backend);
+  if (call->entry) {
+    std::lock_guard lock(call->entry->mu);
+    call->active = call->entry->active.insert(
+        call->entry->active.end(),
+        std::make_shared<ActiveCall>(ActiveCall{session.weak_from_this(), scope}));
+  }
+  mcp::AsyncRequestOptions options;
+  if (scope.progressToken()) {
+    options.on_progress = [relay_scope = scope](const mcp::ProgressParams& p) mutable {
+      (void)relay_scope.progress(p.progress, p.total, p.message);
+    };
+  }
+  std::weak_ptr<AsyncCall> weak = call;
+  {
+    std::lock_guard lock(call->mu);
+    call->deadline = deadlines_->at(
+        std::chrono::steady_clock::now() + route.backend->options().call_timeout, [this, weak] {
+          if (auto c = weak.lock()) expire(*c, false);
+        });
+  }
+  call->on_client_cancel.emplace(scope.stopToken(), std::function<void()>([this, weak] {
+                                   if (auto c = weak.lock()) expire(*c, true);
+                                 }));
+  route.backend->requestAsync(
+      std::string(mcp::method::kToolsCall), std::move(params), std::move(options),
+      [call](const std::shared_ptr<mcp::Peer>& peer, const mcp::RequestId& id) {
+        bool late = false;
+        {
+          std::lock_guard lock(call->mu);
+          call->peer = peer;
+          call->backend_id = id;
+          late = call->finished;
+        }
+        // Timed out or cancelled while the backend was starting: tell it now.
+        if (late) {
+          (void)peer->cancelRequest(id, Error(ErrorCode::kRequestCancelled, "already finished"),
+                                    "the call ended before it reached the server");
+        }
+      },
+      [this, call](Result<Json> result) { finish(*call, std::move(result)); });
+}
+
+void McpProxy::expire(AsyncCall& call, bool by_client) {
+  std::shared_ptr<mcp::Peer> peer;
+  std::optional<mcp::RequestId> id;
+  {
+    std::lock_guard lock(call.mu);
+    if (call.finished) return;
+    peer = call.peer;
+    id = call.backend_id;
+  }
+  const Error error = by_client
+                          ? Error(ErrorCode::kRequestCancelled, "tools/call was cancelled")
+                          : Error(ErrorCode::kTimeout, "timed out");
+  const std::string reason = by_client ? "cancelled by the caller" : "timed out";
+  // Sent: cancelling it finishes the call through the backend's answer path (which names
+  // the server). Not sent yet (the backend is starting): finish it here.
+  if (peer && id && peer->cancelRequest(*id, error, reason)) return;
+  finish(call, fail(call.backend->named(error, mcp::method::kToolsCall)));
+}
+
+void McpProxy::finish(AsyncCall& call, Result<Json> result) {
+  mcp::Peer::Reply reply;
+  std::uint64_t deadline = 0;
+  {
+    std::lock_guard lock(call.mu);
+    if (call.finished) return;
+    call.finished = true;
+    reply = std::move(call.reply);
+    deadline = call.deadline;
+  }
+  call.deadlines->cancel(deadline);
+  if (call.entry) {
+    std::lock_guard lock(call.entry->mu);
+    call.entry->active.erase(call.active);
+  }
+  if (options_.on_call) {
+    options_.on_call(CallRecord{
+        call.session_id, call.backend->name(), call.original, call.exposed, result.has_value(),
+        std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - call.started)});
+  }
+  reply(std::move(result));
 }
 
 Result<Json> McpProxy::relay(Backend& backend, const mcp::Request& req,

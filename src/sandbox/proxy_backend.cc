@@ -339,6 +339,76 @@ Result<Json> Backend::request(std::string method, Json params, mcp::RequestOptio
   return r;
 }
 
+void Backend::requestAsync(std::string method, Json params, mcp::AsyncRequestOptions options,
+                           Sent on_sent, mcp::Peer::Done done) {
+  std::shared_ptr<mcp::Peer> peer;
+  {
+    std::lock_guard lock(mu_);
+    if (up_ && peer_ && !peer_->closed()) peer = peer_;
+  }
+  if (peer) {
+    sendAsync(peer, std::move(method), std::move(params), options, on_sent, std::move(done));
+    return;
+  }
+  // A (re)start blocks (launch, initialize, lists): do it on a worker, then send.
+  executor_.post([self = shared_from_this(), method = std::move(method), params = std::move(params),
+                  options = std::move(options), on_sent = std::move(on_sent),
+                  done = std::move(done)]() mutable {
+    if (auto up = self->ensureUp(); !up) {
+      done(fail(up.error()));
+      return;
+    }
+    std::shared_ptr<mcp::Peer> current;
+    {
+      std::lock_guard lock(self->mu_);
+      current = self->peer_;
+    }
+    if (!current) {
+      done(fail(ErrorCode::kUnavailable, "server '" + self->options_.name + "' is not running"));
+      return;
+    }
+    self->sendAsync(current, std::move(method), std::move(params), options, on_sent, std::move(done));
+  });
+}
+
+void Backend::sendAsync(const std::shared_ptr<mcp::Peer>& peer, std::string method, Json params,
+                        const mcp::AsyncRequestOptions& options, const Sent& on_sent,
+                        mcp::Peer::Done done) {
+  auto id = peer->requestAsync(method, std::move(params), options,
+                               [self = shared_from_this(), method, done](Result<Json> r) {
+                                 self->answered(method, std::move(r), done);
+                               });
+  if (!id) {
+    answered(method, fail(id.error()), done);
+    return;
+  }
+  if (on_sent) on_sent(peer, *id);
+}
+
+void Backend::answered(const std::string& method, Result<Json> r, const mcp::Peer::Done& done) {
+  if (!r) {
+    if (!isLocal(r.error().code)) {
+      done(std::move(r));  // the server's own JSON-RPC error, forwarded as it is
+    } else if (r.error().code == ErrorCode::kClosed) {
+      // The diagnosis may wait for the process to exit: not on a reader thread.
+      executor_.post([self = shared_from_this(), method, error = r.error(), done] {
+        done(fail(self->named(error, method)));
+      });
+    } else {
+      done(fail(named(r.error(), method)));
+    }
+    return;
+  }
+  std::size_t total = 0;
+  if (options_.max_output_bytes > 0 && largerThan(*r, options_.max_output_bytes, total)) {
+    done(fail(ErrorCode::kInternalError,
+              "server '" + options_.name + "' answered " + method + " with more than " +
+                  std::to_string(options_.max_output_bytes) + " bytes, over the proxy's cap"));
+    return;
+  }
+  done(std::move(r));
+}
+
 void Backend::notify(std::string method, std::optional<Json> params) {
   std::shared_ptr<mcp::Peer> peer;
   {

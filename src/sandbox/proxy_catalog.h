@@ -3,8 +3,12 @@
 // route without waiting for a rebuild. Private to the proxy.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <list>
 #include <map>
+#include <optional>
+#include <stop_token>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -49,6 +53,31 @@ struct ProxyCatalog {
 struct McpProxy::ActiveCall {
   std::weak_ptr<ProxySession> session;
   mcp::RequestScope scope;  // a copy: stays valid after the handler returns
+};
+
+// A tools/call forwarded without holding a thread. The backend's answer, the deadline
+// and the client's cancellation race to finish it; the first wins (under mu), the others
+// find it finished.
+struct McpProxy::AsyncCall {
+  // The proxy's; valid until its destructor has joined the timer thread, which may be
+  // finishing this very call.
+  Deadlines* deadlines = nullptr;
+  std::shared_ptr<Backend> backend;
+  std::string session_id;
+  std::string original;  // the backend's own tool name
+  std::string exposed;
+  std::chrono::steady_clock::time_point started;
+  std::shared_ptr<Entry> entry;  // null if the backend was detached meanwhile
+  std::list<std::shared_ptr<ActiveCall>>::iterator active;  // in entry->active
+
+  std::mutex mu;
+  bool finished = false;                     // guarded by mu
+  mcp::Peer::Reply reply;                    // guarded by mu; taken by the winner
+  std::shared_ptr<mcp::Peer> peer;           // guarded by mu; set once sent
+  std::optional<mcp::RequestId> backend_id;  // guarded by mu; set once sent
+  std::uint64_t deadline = 0;                // guarded by mu
+  // Set after the call starts; its callback holds the call weakly.
+  std::optional<std::stop_callback<std::function<void()>>> on_client_cancel;
 };
 
 struct McpProxy::Entry {

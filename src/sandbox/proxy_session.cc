@@ -45,6 +45,10 @@ Result<void> ProxySession::start(mcp::Executor& executor, const mcp::ParseLimits
   po.executor = &executor;
   po.limits = limits;
   po.name = "proxy session " + id_;
+  po.inline_request = [weak](mcp::Request& req, mcp::RequestScope& scope, mcp::Peer::Reply& reply) {
+    auto self = weak.lock();
+    return self && self->handleInline(req, scope, reply);
+  };
   peer_ = std::make_unique<mcp::Peer>(
       transport_, std::move(po),
       [weak](const mcp::Request& req, mcp::RequestScope& scope) -> Result<Json> {
@@ -129,6 +133,24 @@ Result<Json> ProxySession::request(std::string method, Json params, mcp::Request
   return peer_->request(std::move(method), std::move(params), options);
 }
 
+bool ProxySession::handleInline(mcp::Request& req, mcp::RequestScope& scope,
+                                mcp::Peer::Reply& reply) {
+  if (req.method != mcp::method::kToolsCall || !req.params || !req.params->is_object()) return false;
+  auto name = req.params->find("name");
+  if (name == req.params->end() || !name->is_string()) return false;
+  const std::string exposed = name->get<std::string>();
+  auto cat = proxy_.catalog();
+  auto it = cat->tools.find(exposed);
+  // Unknown, hidden and local tools take the worker path (errors, blocking handlers).
+  if (it == cat->tools.end() || it->second.local || !it->second.backend || !sees(exposed)) {
+    return false;
+  }
+  Json forwarded = std::move(*req.params);
+  forwarded["name"] = it->second.original;
+  proxy_.forwardAsync(*this, it->second, exposed, std::move(forwarded), scope, std::move(reply));
+  return true;
+}
+
 Result<Json> ProxySession::handle(const mcp::Request& req, mcp::RequestScope& scope) {
   const Json& params = paramsOf(req);
   const std::string& m = req.method;
@@ -203,6 +225,8 @@ Result<Json> ProxySession::callTool(const Json& params, mcp::RequestScope& scope
   if (route.local) {
     return (*route.local)(*this, params.value("arguments", Json::object()), scope);
   }
+  // A backend's tool normally goes through handleInline; it gets here only when the
+  // catalogue changed between that look and this one. Forward it the blocking way.
   Json forwarded = params;
   forwarded["name"] = route.original;
   const auto started = proxy_.clock_.now();

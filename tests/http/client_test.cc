@@ -3,12 +3,14 @@
 #include "onemcp/http/client.h"
 #include "test_request.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
+#include <atomic>
 #include <future>
 #include <string>
 #include <thread>
@@ -70,6 +72,68 @@ class UnixPeer {
   int fd_ = -1;
   std::promise<std::string> request_;
   std::promise<void> release_;
+  std::jthread thread_;
+};
+
+// A TCP peer on 127.0.0.1 that answers every request on a connection with "ok"
+// (Content-Length, no Connection header: kept alive) and counts the connections it
+// accepts. With `close_after_one` it closes each connection after one answer, as a
+// server does with an idle kept-alive connection.
+class TcpPeer {
+ public:
+  explicit TcpPeer(bool close_after_one = false) : close_after_one_(close_after_one) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port_ = ntohs(addr.sin_port);
+    EXPECT_EQ(::listen(fd_, 8), 0);
+    thread_ = std::jthread([this] { serve(); });
+  }
+  ~TcpPeer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    int c = current_.exchange(-1);
+    if (c >= 0) ::shutdown(c, SHUT_RDWR);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  int connections() const { return connections_.load(); }
+
+ private:
+  void serve() {
+    for (;;) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      ++connections_;
+      current_ = c;
+      std::string got;
+      char buf[4096];
+      for (;;) {
+        auto end = got.find("\r\n\r\n");
+        if (end == std::string::npos) {
+          auto n = ::read(c, buf, sizeof buf);
+          if (n <= 0) break;
+          got.append(buf, static_cast<std::size_t>(n));
+          continue;
+        }
+        got.erase(0, end + 4);  // the tests send no bodies
+        static constexpr std::string_view kReply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        (void)!::write(c, kReply.data(), kReply.size());
+        if (close_after_one_) break;
+      }
+      current_ = -1;
+      ::close(c);
+    }
+  }
+  bool close_after_one_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<int> connections_{0};
+  std::atomic<int> current_{-1};
   std::jthread thread_;
 };
 
@@ -189,6 +253,28 @@ TEST(HttpClientTest, CancelEndsExchangeWithClosed) {
   auto r = f.get();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kClosed);
+}
+
+TEST(HttpClientTest, KeepsATcpConnectionAliveAcrossRequests) {
+  TcpPeer peer;
+  HttpClient client;
+  for (int i = 0; i < 3; ++i) {
+    auto r = client.send(Req("GET", peer.url()).timeout(5s));
+    ASSERT_TRUE(r) << r.error().toString();
+    EXPECT_EQ(r->body, "ok");
+  }
+  EXPECT_EQ(peer.connections(), 1);
+}
+
+TEST(HttpClientTest, ReplacesAKeptConnectionTheServerClosedMeanwhile) {
+  TcpPeer peer(/*close_after_one=*/true);
+  HttpClient client;
+  for (int i = 0; i < 3; ++i) {
+    auto r = client.send(Req("POST", peer.url()).timeout(5s));
+    ASSERT_TRUE(r) << r.error().toString();
+    EXPECT_EQ(r->body, "ok");
+  }
+  EXPECT_EQ(peer.connections(), 3);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "onemcp/mcp/peer.h"
 
+#include <atomic>
 #include <future>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -262,6 +264,135 @@ TEST(PeerTest, BatchesRejectedUnlessNegotiatedThenAnsweredAsArray) {
   auto reply = p.next();
   ASSERT_TRUE(reply.is_array());
   EXPECT_EQ(reply.size(), 2u);
+}
+
+TEST(PeerTest, AsyncRequestIsAnsweredThroughItsCallback) {
+  PeerPair pair([](const Request& req, RequestScope&) -> Result<Json> {
+    return Json{{"echo", req.params->at("n")}};
+  });
+  std::promise<Result<Json>> answer;
+  auto id = pair.left->requestAsync("echo", Json{{"n", 7}}, {},
+                                    [&](Result<Json> r) { answer.set_value(std::move(r)); });
+  ASSERT_TRUE(id) << id.error().toString();
+  auto f = answer.get_future();
+  ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_TRUE(r) << r.error().toString();
+  EXPECT_EQ((*r)["echo"], 7);
+}
+
+TEST(PeerTest, CancellingAnAsyncRequestFailsItOnceAndStopsTheHandler) {
+  std::promise<void> started;
+  std::promise<void> handler_stopped;
+  PeerPair pair([&](const Request&, RequestScope& scope) -> Result<Json> {
+    started.set_value();
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    cv.wait(lock, scope.stopToken(), [] { return false; });
+    handler_stopped.set_value();
+    return Json::object();
+  });
+  std::atomic<int> calls{0};
+  std::promise<Result<Json>> answer;
+  auto id = pair.left->requestAsync("slow", std::nullopt, {}, [&](Result<Json> r) {
+    if (++calls == 1) answer.set_value(std::move(r));
+  });
+  ASSERT_TRUE(id);
+  ASSERT_EQ(started.get_future().wait_for(kWait), std::future_status::ready);
+  EXPECT_TRUE(pair.left->cancelRequest(*id, Error(ErrorCode::kTimeout, "deadline"), "timed out"));
+  EXPECT_FALSE(pair.left->cancelRequest(*id, Error(ErrorCode::kTimeout, "again"), "timed out"));
+  auto r = answer.get_future().get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
+  EXPECT_EQ(handler_stopped.get_future().wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(PeerTest, AsyncRequestFailsWhenTheTransportCloses) {
+  PeerPair pair([](const Request& req, RequestScope&) -> Result<Json> {
+    return Json{{"echo", req.params->at("n")}};
+  });
+  pair.right->close();
+  std::promise<Result<Json>> answer;
+  auto id = pair.left->requestAsync("slow", std::nullopt, {},
+                                    [&](Result<Json> r) { answer.set_value(std::move(r)); });
+  if (id) {  // sent before the close was seen: the close fails it
+    auto f = answer.get_future();
+    ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
+    auto r = f.get();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kClosed);
+  } else {
+    EXPECT_EQ(id.error().code, ErrorCode::kClosed);
+  }
+}
+
+// A relay: the right-hand peer takes "relay" inline and answers it from another thread,
+// without a worker; anything else goes to the handler.
+TEST(PeerTest, InlineHandlerAnswersLaterFromAnotherThreadAndSeesCancellation) {
+  auto [a, b] = makeMemoryTransportPair();
+  Peer left(a, Peer::Options{}, [](const Request&, RequestScope&) {
+    return Result<Json>(fail(ErrorCode::kMethodNotFound, "none"));
+  }, [](const Notification&) {});
+  std::mutex mu;
+  std::vector<Peer::Reply> replies;            // guarded by mu
+  std::vector<std::stop_token> stops;          // guarded by mu
+  std::thread::id inline_thread;               // guarded by mu
+  Peer::Options options;
+  options.inline_request = [&](Request& req, RequestScope& scope, Peer::Reply& reply) {
+    if (req.method != "relay") return false;
+    std::lock_guard lock(mu);
+    inline_thread = std::this_thread::get_id();
+    replies.push_back(std::move(reply));
+    stops.push_back(scope.stopToken());
+    return true;
+  };
+  std::thread::id handler_thread;
+  Peer right(b, options, [&](const Request&, RequestScope&) -> Result<Json> {
+    handler_thread = std::this_thread::get_id();
+    return Json{{"by", "handler"}};
+  }, [](const Notification&) {});
+  ASSERT_TRUE(left.start());
+  ASSERT_TRUE(right.start());
+
+  auto first = std::async(std::launch::async, [&] { return left.request("relay", Json::object(), within(kWait)); });
+  std::stop_source cancel;
+  RequestOptions cancellable = within(kWait);
+  cancellable.stop = cancel.get_token();
+  auto second = std::async(std::launch::async, [&] { return left.request("relay", Json::object(), cancellable); });
+  auto other = left.request("other", Json::object(), within(kWait));
+  ASSERT_TRUE(other);
+  EXPECT_EQ((*other)["by"], "handler");
+  for (int i = 0; i < 1000; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (replies.size() == 2) break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  std::lock_guard lock(mu);
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_NE(inline_thread, handler_thread);
+  // Cancel the second call: exactly one of the two taken requests sees its stop. Then
+  // answer both from another thread; the cancelled one's answer is not sent.
+  cancel.request_stop();
+  auto r2 = second.get();
+  ASSERT_FALSE(r2);
+  EXPECT_EQ(r2.error().code, ErrorCode::kRequestCancelled);
+  int stopped = 0;
+  for (int i = 0; i < 1000 && stopped == 0; ++i) {
+    for (const auto& s : stops) stopped += s.stop_requested() ? 1 : 0;
+    if (stopped == 0) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(stopped, 1);
+  std::thread answerer([&] {
+    for (auto& reply : replies) reply(Json{{"by", "relay"}});
+  });
+  answerer.join();
+  auto r1 = first.get();
+  ASSERT_TRUE(r1) << r1.error().toString();
+  EXPECT_EQ((*r1)["by"], "relay");
 }
 
 }  // namespace

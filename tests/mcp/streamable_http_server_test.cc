@@ -372,6 +372,61 @@ TEST_F(StreamableHttpServerTest, JsonModeCollectsABatchIntoOneArray) {
   EXPECT_EQ(j.size(), 2u);
 }
 
+TEST_F(StreamableHttpServerTest, SseOnDemandAnswersPlainJsonWhenOnlyResponsesCome) {
+  StreamableHttpServerOptions o;
+  o.sse_on_demand = true;
+  start(o);
+  auto init = client_.send(post(initBody()));
+  ASSERT_TRUE(init);
+  EXPECT_EQ(init->headers.get("Content-Type"), "application/json");
+  auto sid = init->headers.get("Mcp-Session-Id");
+  ASSERT_TRUE(sid);
+  auto r = client_.send(post(call(5, "echo"), *sid));
+  ASSERT_TRUE(r) << r.error().toString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->headers.get("Content-Type"), "application/json");
+  EXPECT_EQ(json::parse(r->body)["id"], 5);
+}
+
+TEST_F(StreamableHttpServerTest, SseOnDemandSwitchesToAStreamAtTheFirstRelatedNotification) {
+  StreamableHttpServerOptions o;
+  o.sse_on_demand = true;
+  start(o);
+  auto sid = initialize();
+  auto r = client_.send(post(call(5, "chatty"), sid));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->headers.get("Content-Type"), "text/event-stream");
+  std::vector<std::string> ids;
+  auto data = sseData(r->body, &ids);
+  ASSERT_EQ(data.size(), 2u);
+  EXPECT_EQ(json::parse(data[0])["method"], "notifications/progress");
+  EXPECT_EQ(json::parse(data[1])["id"], 5);
+  ASSERT_EQ(ids.size(), 3u);  // the priming event first, as on a stream opened at once
+  EXPECT_FALSE(ids[0].empty());
+}
+
+TEST_F(StreamableHttpServerTest, ASessionIdPolicyIssuesAndChecksIds) {
+  StreamableHttpServerOptions o;
+  o.session_ids.issue = [] { return std::string("issued-1"); };
+  o.session_ids.check = [](std::string_view id) -> Result<void> {
+    if (id == "issued-1") return {};
+    if (id == "old") return fail(ErrorCode::kNotFound, "from an earlier server");
+    return fail(ErrorCode::kInvalidInput, "not authentic");
+  };
+  start(o);
+  EXPECT_EQ(initialize(), "issued-1");
+  auto ok = client_.send(post(call(2, "echo"), "issued-1"));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  auto stale = client_.send(post(call(3, "echo"), "old"));
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 404);
+  auto forged = client_.send(post(call(4, "echo"), "forged"));
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 400);
+  EXPECT_NE(forged->body.find("not authentic"), std::string::npos);
+}
+
 TEST_F(StreamableHttpServerTest, SessionsBeyondTheLimitGet503) {
   StreamableHttpServerOptions o;
   o.max_sessions = 1;

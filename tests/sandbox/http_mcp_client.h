@@ -55,6 +55,9 @@ class HttpMcpClient {
   }
 
   [[nodiscard]] unsigned status() const { return status_; }
+  [[nodiscard]] const std::string& session() const { return session_; }
+  // Sends this Mcp-Session-Id from now on (empty: none).
+  void setSession(std::string session) { session_ = std::move(session); }
 
  private:
   std::string url_;

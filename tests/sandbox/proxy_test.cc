@@ -1,6 +1,8 @@
 // McpProxy with in-process backends (McpServers over memory transports): merging,
 // routing, views and list_changed, what travels with a call, and failure behaviour.
+#include <atomic>
 #include <future>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -341,6 +343,53 @@ TEST_F(ProxyTest, ASlowBackendTimesOutWithoutBlockingTheOthers) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
   EXPECT_NE(r.error().message.find("server 'alpha'"), std::string::npos);
+}
+
+// tools/call to a running backend holds no proxy thread while it waits, so more stalled
+// calls than the proxy has workers still leave the others answering.
+TEST(ProxyInlineCallTest, StalledCallsBeyondTheWorkerCountDoNotBlockOtherCalls) {
+  SystemClock clock;
+  Backends backends;
+  mcp::ServerOptions slow_options;
+  slow_options.info = {"slow", "1", std::nullopt};
+  slow_options.worker_threads = 8;
+  backends.servers["slow"] = std::make_unique<mcp::McpServer>(std::move(slow_options));
+  backends.states["slow"] = std::make_shared<InProcessState>();
+  std::atomic<int> stalled{0};
+  backends.servers["slow"]->addTool(namedTool("stall"), [&](const Json&, mcp::ServerContext& ctx) {
+    ++stalled;
+    testing::blockUntilCancelled(ctx);
+    return Result<mcp::CallToolResult>(mcp::textResult("late"));
+  });
+  backends.add("fast");
+  ProxyOptions options;
+  options.worker_threads = 2;
+  McpProxy proxy(options, clock);
+  ASSERT_TRUE(backends.attach(proxy, "slow"));
+  ASSERT_TRUE(backends.attach(proxy, "fast"));
+  auto client = connectClient(proxy, nullptr);
+  ASSERT_TRUE(client);
+  constexpr int kStalled = 6;  // three times the proxy's workers
+  std::stop_source stop;
+  mcp::CallOptions cancellable;
+  cancellable.stop = stop.get_token();
+  std::vector<std::future<Result<mcp::CallToolResult>>> calls;
+  for (int i = 0; i < kStalled; ++i) {
+    calls.push_back(std::async(std::launch::async, [&] { return client->callTool("slow__stall", {}, cancellable); }));
+  }
+  for (int i = 0; i < 1000 && stalled < kStalled; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(stalled.load(), kStalled);
+  for (int i = 0; i < 10; ++i) {
+    auto r = client->callTool("fast__whoami");
+    ASSERT_TRUE(r) << r.error().toString();
+    EXPECT_EQ(firstText(*r), "fast");
+  }
+  stop.request_stop();
+  for (auto& c : calls) {
+    auto r = c.get();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kRequestCancelled);
+  }
 }
 
 TEST_F(ProxyTest, RefusesAResultOverTheOutputCap) {

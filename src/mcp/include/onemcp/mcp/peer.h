@@ -1,7 +1,9 @@
 // The JSON-RPC engine shared by client and server sessions: outgoing request ids,
 // pending requests with timeouts (many in flight), cancellation in both directions
 // (notifications/cancelled), progress tokens, and dispatch of incoming requests to an
-// Executor so that handlers never run on the transport's thread.
+// Executor so that handlers never run on the transport's thread. A relay (the proxy)
+// may instead take a request inline and answer it later, from another peer's thread,
+// with requestAsync(): no thread is held while the answer is on its way.
 #pragma once
 
 #include <chrono>
@@ -28,6 +30,14 @@ struct RequestOptions {
   // the call returns kRequestCancelled.
   std::stop_token stop;
   // The incoming request this one is made on behalf of (routes it on HTTP transports).
+  std::string related_request_id;
+};
+
+// A request sent with Peer::requestAsync: no timeout and no stop token of its own (the
+// caller keeps its own deadline and calls cancelRequest).
+struct AsyncRequestOptions {
+  // As RequestOptions::on_progress (on the transport's thread: must not block).
+  std::function<void(const ProgressParams&)> on_progress;
   std::string related_request_id;
 };
 
@@ -69,6 +79,16 @@ class Peer {
   // Runs on the transport's thread, in arrival order: must not block.
   using NotificationHandler = std::function<void(const Notification&)>;
   using CloseHandler = std::function<void(const Error&)>;
+  // Answers a request taken inline; call it exactly once, from any thread.
+  using Reply = std::function<void(Result<Json>)>;
+  // Tried first for each incoming request, on the transport's thread: must not block or
+  // throw. Returns true when it has taken the request (it may move from req.params) and
+  // will call `reply`; false leaves the request to the RequestHandler on the executor.
+  // The scope stops when the peer cancels the request or the session closes.
+  using InlineRequestHandler = std::function<bool(Request& req, RequestScope& scope, Reply& reply)>;
+  // The outcome of a requestAsync: the response, the peer's error, kClosed when the
+  // session closes, or what cancelRequest was given.
+  using Done = std::function<void(Result<Json>)>;
 
   struct Options {
     ParseLimits limits;
@@ -77,6 +97,7 @@ class Peer {
     Executor* executor = nullptr;
     std::size_t worker_threads = 4;
     std::string name = "peer";  // for log lines
+    InlineRequestHandler inline_request;  // optional
   };
 
   Peer(std::shared_ptr<Transport> transport, Options options, RequestHandler on_request,
@@ -90,6 +111,16 @@ class Peer {
   // Sends a request and waits for its response (or timeout / cancellation / close).
   Result<Json> request(std::string method, std::optional<Json> params,
                        const RequestOptions& options);
+  // Sends a request and returns at once with its id; `done` runs exactly once, on the
+  // transport's thread when the response arrives (it must not block). When sending
+  // fails, the error is returned and `done` is never called.
+  Result<RequestId> requestAsync(std::string method, std::optional<Json> params,
+                                 const AsyncRequestOptions& options, Done done);
+  // Fails a request still in flight (its `done`, or the waiting request(), gets `error`)
+  // and tells the peer with notifications/cancelled and `reason`. False when it had
+  // already finished.
+  bool cancelRequest(const RequestId& id, const Error& error, const std::string& reason,
+                     const std::string& related_request_id = {});
   Result<void> notify(std::string method, std::optional<Json> params,
                       const SendOptions& send_options = {});
   // Allows incoming batches (only protocol 2025-03-26 has them).

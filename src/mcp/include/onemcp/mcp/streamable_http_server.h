@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "onemcp/common/clock.h"
@@ -17,6 +18,15 @@
 #include "onemcp/mcp/transport.h"
 
 namespace onemcp::mcp {
+
+// How Mcp-Session-Id values are made and checked. Unset: 128 random bits, and an id the
+// server does not hold gets 404.
+struct SessionIdPolicy {
+  std::function<std::string()> issue;  // a new session's id (visible ASCII)
+  // Runs before the session table is searched. kNotFound: 404, so the client starts a new
+  // session; any other error: 400 with its message.
+  std::function<Result<void>(std::string_view id)> check;
+};
 
 struct StreamableHttpServerOptions {
   std::string bind_address = "127.0.0.1";
@@ -44,11 +54,17 @@ struct StreamableHttpServerOptions {
   // Answer POSTs with application/json instead of an SSE stream (messages the server
   // sends while handling such a request then go to the GET stream).
   bool json_responses = false;
+  // For a POST whose client accepts both: answer with plain JSON while only responses
+  // come back, and switch that POST to an SSE stream at the first notification or
+  // request sent on its behalf (progress, logging, sampling...). Saves the stream's
+  // framing and lets the connection be kept alive.
+  bool sse_on_demand = false;
   // New sessions beyond this many get 503 (each holds buffers and a session layer).
   std::size_t max_sessions = 1024;
   // A session with no open stream and no request for this long is closed (its
   // on_close gets kTimeout); checked whenever a new session starts. 0: never.
   std::chrono::milliseconds session_idle_timeout{std::chrono::hours(1)};
+  SessionIdPolicy session_ids;
 };
 
 // Receives each new session's transport before its `initialize` is delivered. The

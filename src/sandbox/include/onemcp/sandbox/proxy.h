@@ -51,8 +51,10 @@ using LocalToolHandler =
 struct ProxyOptions {
   mcp::Implementation info{"onemcp-proxy", "0.1.0", std::nullopt};
   std::optional<std::string> instructions;
-  // Shared by every client session and backend. A call holds a thread until its backend
-  // answers or times out, so this many slow calls at once delay the rest.
+  // Shared by every client session and backend. tools/call to a running backend holds
+  // no thread (it is sent from the client's reader thread and answered from the
+  // backend's); the workers run everything else: the other methods (each held until its
+  // backend answers), local tools, backend (re)starts, and the backends' own requests.
   std::size_t worker_threads = 64;
   mcp::ParseLimits limits;
   // Requests relayed to a client (sampling, elicitation, roots) give up after this.
@@ -71,7 +73,9 @@ struct ExposedTool {
 };
 
 class McpProxy;
+class Deadlines;
 struct ProxyCatalog;
+struct ProxyRoute;
 
 // One client session in front of the proxy.
 class ProxySession : public std::enable_shared_from_this<ProxySession> {
@@ -92,6 +96,9 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
  private:
   friend class McpProxy;
   Result<void> start(mcp::Executor& executor, const mcp::ParseLimits& limits);
+  // tools/call to a backend, taken on the transport's thread (see Peer::InlineRequestHandler);
+  // false leaves the request to handle().
+  bool handleInline(mcp::Request& req, mcp::RequestScope& scope, mcp::Peer::Reply& reply);
   Result<Json> handle(const mcp::Request& req, mcp::RequestScope& scope);
   Result<Json> initialize(const Json& params);
   Result<Json> listTools() const;
@@ -153,6 +160,7 @@ class McpProxy {
  private:
   friend class ProxySession;
   struct ActiveCall;
+  struct AsyncCall;
   struct Entry;
 
   [[nodiscard]] std::shared_ptr<const ProxyCatalog> catalog() const;
@@ -164,12 +172,19 @@ class McpProxy {
   std::shared_ptr<Entry> entryOf(const Backend& backend) const;
   Result<Json> forward(ProxySession& session, const std::shared_ptr<Backend>& backend,
                        std::string method, Json params, mcp::RequestScope& scope);
+  // tools/call without holding a thread: `reply` gets the outcome from the backend's
+  // reader thread, the deadline, or a worker (restart, crash diagnosis).
+  void forwardAsync(ProxySession& session, const ProxyRoute& route, const std::string& exposed,
+                    Json params, mcp::RequestScope& scope, mcp::Peer::Reply reply);
+  void finish(AsyncCall& call, Result<Json> result);
+  void expire(AsyncCall& call, bool by_client);
   Result<Json> relay(Backend& backend, const mcp::Request& req, mcp::RequestScope& scope);
   void onBackendNotification(Backend& backend, const mcp::Notification& n);
 
   const ProxyOptions options_;
   const Clock& clock_;
-  std::unique_ptr<mcp::ThreadPool> pool_;  // reset first in the destructor
+  std::unique_ptr<mcp::ThreadPool> pool_;  // reset in the destructor, after the backends stop
+  std::unique_ptr<Deadlines> deadlines_;   // reset last: stopping backends finishes calls
 
   std::mutex rebuild_mu_;  // serialises catalog rebuilds and attach/detach
   NameTable names_;        // guarded by rebuild_mu_

@@ -104,6 +104,17 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // Sends a request to the server, starting it first when needed. Errors name the server;
   // a crash adds the launcher's diagnosis. Results over max_output_bytes are refused.
   Result<Json> request(std::string method, Json params, mcp::RequestOptions options);
+  // Called once the request is on its way, with what cancels it (Peer::cancelRequest).
+  using Sent = std::function<void(const std::shared_ptr<mcp::Peer>& peer, const mcp::RequestId& id)>;
+  // As request(), without waiting: `done` gets the same outcome exactly once, on the
+  // server's reader thread, or on a worker when the server must (re)start first or the
+  // error needs the launcher's diagnosis. There is no timeout here: the caller keeps
+  // the deadline (options().call_timeout) and cancels through `on_sent`'s peer.
+  void requestAsync(std::string method, Json params, mcp::AsyncRequestOptions options,
+                    Sent on_sent, mcp::Peer::Done done);
+  // An error raised on our side of the connection (timeout, closed...), reworded to
+  // name the server; a crash adds the launcher's diagnosis (which may wait briefly).
+  Error named(const Error& error, std::string_view method);
   // Sends a notification if the server is up (dropped otherwise).
   void notify(std::string method, std::optional<Json> params);
 
@@ -120,7 +131,10 @@ class Backend : public std::enable_shared_from_this<Backend> {
   Result<BackendLists> fetchLists(mcp::Peer& peer);
   void refresh(ListKind kind);
   void onClosed(const std::shared_ptr<mcp::Peer>& peer, const Error& reason);
-  Error named(const Error& error, std::string_view method);
+  void sendAsync(const std::shared_ptr<mcp::Peer>& peer, std::string method, Json params,
+                 const mcp::AsyncRequestOptions& options, const Sent& on_sent, mcp::Peer::Done done);
+  // The end of requestAsync: names local errors, applies the output cap.
+  void answered(const std::string& method, Result<Json> r, const mcp::Peer::Done& done);
 
   const BackendOptions options_;
   const std::unique_ptr<BackendLauncher> launcher_;
