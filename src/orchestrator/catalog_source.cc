@@ -162,16 +162,21 @@ Result<std::unique_ptr<sandbox::BackendLauncher>> CatalogToolSource::launcher(co
   if (!entry) return fail(ErrorCode::kNotFound, "no catalogue entry '" + offer.server_id + "'");
   auto spec = runSpecFor(*entry);
   if (!spec) return fail(spec.error());
+  return daemonLauncher(host_, std::move(*spec), offer.server_id, secrets_);
+}
+
+Result<std::unique_ptr<sandbox::BackendLauncher>> daemonLauncher(sandbox::ServerHost& host, sandbox::RunSpec spec,
+                                                                 const std::string& server_id, SecretStore* secrets) {
   // The daemon owns its containers: one a crashed daemon left running is adopted.
   sandbox::StartOptions start;
   start.adopt_running = true;
-  if (secrets_ != nullptr) {
-    auto values = secrets_->get(offer.server_id);
+  if (secrets != nullptr) {
+    auto values = secrets->get(server_id);
     if (!values) return fail(values.error());
     start.env_values = std::move(*values);
   }
   return std::unique_ptr<sandbox::BackendLauncher>(
-      std::make_unique<sandbox::SandboxLauncher>(host_, std::move(*spec), std::move(start)));
+      std::make_unique<sandbox::SandboxLauncher>(host, std::move(spec), std::move(start)));
 }
 
 }  // namespace onemcp::orchestrator

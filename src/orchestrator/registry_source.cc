@@ -4,7 +4,6 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "onemcp/registry/api_json.h"
-#include "onemcp/sandbox/proxy_launchers.h"
 
 namespace onemcp::orchestrator {
 namespace {
@@ -146,16 +145,7 @@ Result<std::unique_ptr<sandbox::BackendLauncher>> RegistryToolSource::launcher(c
     if (!found) return fail(found.error());
     spec = std::move(*found);
   }
-  // The daemon owns its containers: one a crashed daemon left running is adopted.
-  sandbox::StartOptions start;
-  start.adopt_running = true;
-  if (secrets_ != nullptr) {
-    auto values = secrets_->get(offer.server_id);
-    if (!values) return fail(values.error());
-    start.env_values = std::move(*values);
-  }
-  return std::unique_ptr<sandbox::BackendLauncher>(
-      std::make_unique<sandbox::SandboxLauncher>(host_, std::move(*spec), std::move(start)));
+  return daemonLauncher(host_, std::move(*spec), offer.server_id, secrets_);
 }
 
 }  // namespace onemcp::orchestrator

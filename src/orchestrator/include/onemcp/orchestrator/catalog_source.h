@@ -64,6 +64,11 @@ class CatalogToolSource final : public ToolSource {
 // server.json packages; an error says why it cannot run here.
 Result<sandbox::RunSpec> discoverRunSpec(const CatalogServer& server, sandbox::Discoverer& discoverer);
 
+// How the daemon starts a server: sandboxed, adopting a container a crashed daemon left
+// running, with the secrets stored for `server_id` (none when `secrets` is null).
+Result<std::unique_ptr<sandbox::BackendLauncher>> daemonLauncher(sandbox::ServerHost& host, sandbox::RunSpec spec,
+                                                                 const std::string& server_id, SecretStore* secrets);
+
 // Whether an entry can run locally at all, and what its start would need from the user.
 // Exposed for tests.
 struct Startability {
