@@ -104,8 +104,49 @@ InputKind classifyInput(std::string_view input, const SourceTree* cwd_probe) {
   return InputKind::kNpm;
 }
 
+static bool isSourceArchive(const std::string& path) {
+  std::error_code ec;
+  return (path.ends_with(".tar.gz") || path.ends_with(".tgz")) && fs::is_regular_file(path, ec);
+}
+
+Discovery Discoverer::fromArchive(const std::string& path) {
+  Discovery d{path, InputKind::kFolder};
+  if (services_.work_dir.empty()) {
+    return failWithCopy(d, Outcome::kInvalid, "source archives are not unpacked in this mode: " + path);
+  }
+  std::error_code ec;
+  const fs::path archive = fs::absolute(path, ec);
+  const fs::path dest = services_.work_dir /
+                        ("archive-" + serverNameFrom(archive.filename().string()) + "-" +
+                         std::to_string(std::hash<std::string>{}(archive.string()) % 100000));
+  fs::remove_all(dest, ec);
+  fs::create_directories(dest, ec);
+  // GNU tar refuses members with ".." or absolute names; ownership and modes are ours.
+  auto runner = makeProcessRunner();
+  auto out = runner->run({"tar", "-xzf", archive.string(), "-C", dest.string(), "--no-same-owner",
+                          "--no-same-permissions"},
+                         std::chrono::seconds(60));
+  if (!out || out->exit_code != 0) {
+    return failWithCopy(d, Outcome::kInvalid,
+                        "cannot unpack " + path + ": " + (out ? out->err.substr(0, 300) : out.error().message));
+  }
+  // An sdist or npm tarball holds one folder (name-1.0/, package/); read that one.
+  fs::path root = dest;
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(dest, ec)) entries.push_back(e.path());
+  if (entries.size() == 1 && fs::is_directory(entries.front(), ec)) root = entries.front();
+  DiskTree tree(root);
+  Discovery found = fromFolder(tree, root.string());
+  found.input = path;
+  if (found.spec) {
+    detail::addEvidence(*found.spec, "source", path, "a source archive, unpacked into " + root.string());
+  }
+  return found;
+}
+
 Discovery Discoverer::discover(std::string_view input) {
   std::string text(input);
+  if (isSourceArchive(text)) return fromArchive(text);
   switch (classifyInput(input)) {
     case InputKind::kNpm:
       return fromNpm(text.starts_with("npm:") ? text.substr(4) : text);

@@ -1,5 +1,8 @@
 // The fixture servers discovered and verified as local processes (the verifier's logic
 // against real servers, without Docker): each reaches the outcome its expected.json names.
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -60,6 +63,48 @@ TEST_P(VerifyFixture, ReachesTheExpectedOutcome) {
   } else {
     EXPECT_FALSE(r.reason.empty());
   }
+}
+
+// A Python source distribution (what pip would build from; PyPI is unreachable here): the
+// console-script fixture packed as `fixture-py-console-0.1.0.tar.gz` is unpacked, read as
+// its folder, and verified; a file that is not an archive is a clear error.
+TEST(SourceArchive, APythonSdistIsUnpackedReadAsItsFolderAndVerified) {
+  const fs::path tmp = fs::temp_directory_path() / ("onemcp-sdist-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  const fs::path sdist = tmp / "fixture-py-console-0.1.0.tar.gz";
+  auto runner = makeProcessRunner();
+  auto packed = runner->run({"tar", "-czf", sdist.string(), "-C", kFixtures.string(),
+                             "--transform", "s,^python-console-script,fixture-py-console-0.1.0,",
+                             "python-console-script"},
+                            std::chrono::seconds(30));
+  ASSERT_TRUE(packed && packed->exit_code == 0);
+  FixedReachability reach(false, false, false);
+  Discoverer discoverer(DiscoveryServices{nullptr, nullptr, &reach, tmp / "work"});
+  Discovery d = discoverer.discover(sdist.string());
+  ASSERT_TRUE(d.spec) << d.reason;
+  EXPECT_EQ(d.outcome, Outcome::kRunnable) << d.reason;
+  EXPECT_EQ(d.input, sdist.string());
+  EXPECT_EQ(d.spec->runtime, Runtime::kPython);
+  bool evidence = false;
+  for (const auto& e : d.spec->evidence) evidence = evidence || e.detail.find("source archive") != std::string::npos;
+  EXPECT_TRUE(evidence);
+  auto local = makeLocalRunner();
+  VerifyOptions options;
+  options.budget = std::chrono::seconds(20);
+  VerificationRecord r = Verifier(*local).verify(*d.spec, options);
+  EXPECT_EQ(r.toJson()["outcome"], "verified") << r.toJson().dump(2);
+  std::vector<std::string> names;
+  for (const auto& t : r.tools) names.push_back(t.value("name", ""));
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"add", "echo"}));
+
+  const fs::path junk = tmp / "junk-1.0.tar.gz";
+  std::ofstream(junk) << "not a tarball";
+  Discovery bad = discoverer.discover(junk.string());
+  EXPECT_EQ(bad.outcome, Outcome::kInvalid);
+  EXPECT_NE(bad.reason.find("cannot unpack"), std::string::npos) << bad.reason;
+  fs::remove_all(tmp);
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, VerifyFixture, ::testing::ValuesIn(verifiable()),

@@ -72,6 +72,9 @@ class Discoverer {
   // `host_path` is the folder the tree reads (mounted into the container).
   Discovery fromFolder(const SourceTree& tree, const std::string& host_path);
   Discovery fromGit(std::string_view url);
+  // A source archive (a Python sdist `name-1.0.tar.gz`, an npm `.tgz`): unpacked into the
+  // work folder and read as the folder it holds.
+  Discovery fromArchive(const std::string& path);
 
  private:
   static Discovery failWithCopy(Discovery d, Outcome outcome, std::string reason);
