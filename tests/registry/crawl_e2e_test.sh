@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The crawl end to end with real parts: a local source (an mcpServers file naming two
-# real npm servers, resolved through npm as npm is configured) is crawled, both servers
-# are verified in the Docker sandbox, and `registry search` then finds them with their
+# The crawl end to end with real parts: a local source (an mcpServers file naming the nine
+# real npm servers of Sandbox III's tests, resolved through npm as npm is configured) is
+# crawled, every one is verified in the Docker sandbox, and `registry search` then finds them with their
 # real tools and verified=true. A second crawl is incremental: nothing changed, nothing
 # is verified again.
 # Usage: crawl_e2e_test.sh <path to onemcp>
@@ -17,14 +17,21 @@ db="sqlite:$dir/registry.db"
 cat >"$dir/servers.json" <<'EOF'
 {"mcpServers": {
   "memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"]},
-  "everything": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-everything"]}
+  "everything": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-everything"]},
+  "filesystem": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"]},
+  "sequential-thinking": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-sequential-thinking"]},
+  "taskmanager": {"command": "npx", "args": ["-y", "@kazuph/mcp-taskmanager"]},
+  "deepwiki": {"command": "npx", "args": ["-y", "mcp-deepwiki@latest"]},
+  "exchange-rate": {"command": "npx", "args": ["-y", "@karashiiro/exchange-rate-mcp"]},
+  "howtocook": {"command": "npx", "args": ["-y", "howtocook-mcp"]},
+  "bazi": {"command": "npx", "args": ["-y", "bazi-mcp"]}
 }}
 EOF
 
 "$onemcp" registry crawl --db "$db" --no-seed --source "mcpservers:$dir/servers.json" --timeout 300 \
   2>"$dir/crawl.log" || { cat "$dir/crawl.log" >&2; fail "crawl failed"; }
 cat "$dir/crawl.log"
-grep -q "crawl done: 2 verification(s), 2 verified" "$dir/crawl.log" || fail "not both verified"
+grep -q "crawl done: 9 verification(s), 9 verified" "$dir/crawl.log" || fail "not all nine verified"
 
 # search --json -> "id verified tool,tool,..." per server
 summary() {
@@ -44,9 +51,14 @@ everything=$("$onemcp" registry search --db "$db" --no-seed --verified --json -k
 echo "$everything"
 grep -q '^mcp:everything True .*echo' <<<"$everything" || fail "everything with its echo tool: $everything"
 
+thinking=$("$onemcp" registry search --db "$db" --no-seed --verified --json -k 2 \
+  "think through a hard problem step by step, revising earlier thoughts" | summary)
+echo "$thinking"
+grep -q '^mcp:sequential-thinking True .*sequentialthinking' <<<"$thinking" || fail "sequential thinking: $thinking"
+
 # Incremental: the same source again changes nothing and verifies nothing.
 "$onemcp" registry crawl --db "$db" --no-seed --source "mcpservers:$dir/servers.json" 2>"$dir/again.log" ||
   { cat "$dir/again.log" >&2; fail "second crawl failed"; }
-grep -q "2 unchanged" "$dir/again.log" || fail "second crawl not incremental: $(cat "$dir/again.log")"
+grep -q "9 unchanged" "$dir/again.log" || fail "second crawl not incremental: $(cat "$dir/again.log")"
 grep -q "crawl done: 0 verification(s)" "$dir/again.log" || fail "re-verified: $(cat "$dir/again.log")"
 echo "PASS"
