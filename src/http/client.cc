@@ -107,7 +107,7 @@ class ExchangeImpl final : public Exchange,
       });
     } else {
       auto pooled = client_->idle.find(poolKey());
-      if (pooled != client_->idle.end() && !pooled->second.empty()) {
+      if (client_->options.keep_alive && pooled != client_->idle.end() && !pooled->second.empty()) {
         stream_.socket() = std::move(pooled->second.back());
         pooled->second.pop_back();
         reused_ = true;
@@ -141,7 +141,9 @@ class ExchangeImpl final : public Exchange,
       }
     }
     // TCP connections are kept alive (HTTP/1.1's default); unix sockets are not pooled.
-    if (!request_.headers.has("Connection") && !kPooled) req_.set(bhttp::field::connection, "close");
+    if (!request_.headers.has("Connection") && !(kPooled && client_->options.keep_alive)) {
+      req_.set(bhttp::field::connection, "close");
+    }
     req_.body() = request_.body;
     if (!request_.body.empty() || request_.method == "POST" || request_.method == "PUT") req_.prepare_payload();
     sendRequest();
@@ -258,7 +260,8 @@ class ExchangeImpl final : public Exchange,
     bool pooled = false;
     if constexpr (kPooled) {
       auto& pool = client_->idle[poolKey()];
-      if (reusable && result && buffer_.size() == 0 && pool.size() < HttpClient::Impl::kIdlePerHost) {
+      if (client_->options.keep_alive && reusable && result && buffer_.size() == 0 &&
+          pool.size() < HttpClient::Impl::kIdlePerHost) {
         stream_.expires_never();
         pool.push_back(std::move(stream_.socket()));
         pooled = true;

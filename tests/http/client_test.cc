@@ -255,9 +255,25 @@ TEST(HttpClientTest, CancelEndsExchangeWithClosed) {
   EXPECT_EQ(r.error().code, ErrorCode::kClosed);
 }
 
-TEST(HttpClientTest, KeepsATcpConnectionAliveAcrossRequests) {
+ClientOptions keepAlive() {
+  ClientOptions o;
+  o.keep_alive = true;
+  return o;
+}
+
+TEST(HttpClientTest, ClosesEachConnectionUnlessKeepAliveIsOn) {
   TcpPeer peer;
   HttpClient client;
+  for (int i = 0; i < 2; ++i) {
+    auto r = client.send(Req("GET", peer.url()).timeout(5s));
+    ASSERT_TRUE(r) << r.error().toString();
+  }
+  EXPECT_EQ(peer.connections(), 2);
+}
+
+TEST(HttpClientTest, KeepsATcpConnectionAliveAcrossRequests) {
+  TcpPeer peer;
+  HttpClient client(keepAlive());
   for (int i = 0; i < 3; ++i) {
     auto r = client.send(Req("GET", peer.url()).timeout(5s));
     ASSERT_TRUE(r) << r.error().toString();
@@ -268,7 +284,7 @@ TEST(HttpClientTest, KeepsATcpConnectionAliveAcrossRequests) {
 
 TEST(HttpClientTest, ReplacesAKeptConnectionTheServerClosedMeanwhile) {
   TcpPeer peer(/*close_after_one=*/true);
-  HttpClient client;
+  HttpClient client(keepAlive());
   for (int i = 0; i < 3; ++i) {
     auto r = client.send(Req("POST", peer.url()).timeout(5s));
     ASSERT_TRUE(r) << r.error().toString();

@@ -60,6 +60,10 @@ class Exchange {
 struct ClientOptions {
   std::size_t max_body_bytes = 64u << 20;  // for send(); streamed bodies have no cap
   std::size_t max_header_bytes = 64u << 10;
+  // Keep TCP connections alive between exchanges (a small per-host pool). Off by default:
+  // with it on, the official conformance suite's client elicitation scenario failed about
+  // one run in eight (the server never got the client's answer); the cause is not found.
+  bool keep_alive = false;
 };
 
 class HttpClient {
