@@ -229,6 +229,10 @@ Result<std::string> Daemon::serveHttp(const std::string& token) {
   o.port = options_.port;
   o.bearer_token = token;
   o.allowed_origins = options_.allowed_origins;
+  // Plain JSON answers for calls that send nothing else: VS Code's POST-response SSE
+  // handler logs "Failed to parse message" for the empty priming event of every stream
+  // (microsoft/vscode#303695), and JSON lets connections be kept alive.
+  o.sse_on_demand = true;
   auto http = mcp::StreamableHttpServer::start(o, [this](std::shared_ptr<mcp::Transport> t) {
     if (auto s = proxy_->serve(std::move(t)); !s) {
       log::warn("daemon: cannot start a session: {}", s.error().toString());
