@@ -1,8 +1,19 @@
-// The commands: start, stop and restart the daemon, show its log, approve a pending
-// server install, open the registry's page, refresh the view.
+// The commands: start, stop and restart the daemon, show its log, stop a server, approve a
+// pending server install, open the registry's page, refresh the view.
 import * as vscode from 'vscode';
 import { readConfig } from './config';
 import { OneMcpContext } from './context';
+import { Node } from './treeView';
+
+/** How long approving (or stopping) a server may take: a first start installs its package. */
+const SERVER_START_TIMEOUT_MS = 10 * 60_000;
+
+/** The argument an item command gets: a string from a caller, the tree node from the view. */
+function fromArg(arg: unknown, key: 'server' | 'serverId'): string | undefined {
+  if (typeof arg === 'string') return arg;
+  const v = (arg as Node | undefined)?.[key];
+  return typeof v === 'string' ? v : undefined;
+}
 
 export function registerCommands(ctx: OneMcpContext, refresh: () => Promise<unknown>): vscode.Disposable[] {
   const reg = (id: string, run: (...args: unknown[]) => Promise<unknown>) =>
@@ -39,17 +50,54 @@ export function registerCommands(ctx: OneMcpContext, refresh: () => Promise<unkn
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(ctx.logFile));
       return vscode.window.showTextDocument(doc, { preview: false });
     }),
-    reg('onemcp.approveServer', async (id?: unknown) => {
-      const serverId =
-        typeof id === 'string'
-          ? id
-          : await vscode.window.showInputBox({
-              title: 'Approve a pending OneMCP server',
-              prompt: "The server_id that find_tools reported as waiting for approval (its 'needs_approval')",
-              ignoreFocusOut: true,
-            });
+    reg('onemcp.stopServer', async (arg?: unknown) => {
+      let server = fromArg(arg, 'server');
+      if (!server) {
+        const { servers } = await ctx.listRunning();
+        if (servers.length === 0) {
+          void vscode.window.showInformationMessage('OneMCP: no server is running');
+          return undefined;
+        }
+        const pick = await vscode.window.showQuickPick(
+          servers.map((s) => ({ label: s.name, description: `${s.tools} tools`, detail: s.runs })),
+          { title: 'Stop a OneMCP server', placeHolder: 'Its tools leave every window' },
+        );
+        server = pick?.label;
+      }
+      if (!server) return undefined;
+      const ok = await vscode.window.showWarningMessage(
+        `Stop '${server}'? Its tools leave every VS Code window and client; find_tools starts it again when a task needs it.`,
+        { modal: true },
+        'Stop',
+      );
+      if (ok !== 'Stop') return undefined;
+      const r = await ctx.callTool('stop_server', { server }, SERVER_START_TIMEOUT_MS);
+      void vscode.window.showInformationMessage(`OneMCP: '${server}' stopped`);
+      await refresh();
+      return r;
+    }),
+    reg('onemcp.approveServer', async (arg?: unknown) => {
+      let serverId = fromArg(arg, 'serverId');
+      if (!serverId) {
+        // The daemon lists what find_tools left waiting; the user picks one.
+        const { pending_approvals: pending } = await ctx.listRunning();
+        if (pending.length === 0) {
+          void vscode.window.showInformationMessage('OneMCP: no server is waiting for approval');
+          return undefined;
+        }
+        const pick = await vscode.window.showQuickPick(
+          pending.map((p) => ({
+            label: p.name || p.server_id,
+            description: p.server_id,
+            detail: `Because ${p.reasons}`,
+            id: p.server_id,
+          })),
+          { title: 'Approve a pending OneMCP server', placeHolder: 'It starts in a sandboxed container' },
+        );
+        serverId = pick?.id;
+      }
       if (!serverId) return undefined;
-      const r = await ctx.callTool('approve_server', { server_id: serverId.trim() });
+      const r = await ctx.callTool('approve_server', { server_id: serverId.trim() }, SERVER_START_TIMEOUT_MS);
       void vscode.window.showInformationMessage(`OneMCP: '${String(r.server)}' started`);
       await refresh();
       return r;

@@ -1,6 +1,7 @@
 // The one Disposable that owns this window's connection to the daemon: where it is (its
 // endpoint), starting it on demand, and the window's own MCP session for reading state.
 // The daemon is shared by every window, so disposing this never stops it.
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -8,6 +9,11 @@ import { Config, daemonFlags, readConfig } from './config';
 import { daemonFiles, Endpoint, Env, findDaemon, startDaemon, stopDaemon } from './daemon';
 
 export type DaemonState = 'unknown' | 'stopped' | 'starting' | 'running' | 'failed';
+
+/** The header that tells the daemon which window a session belongs to (VS Code chat's
+ *  session and the extension's own carry the same value), so list_running can report the
+ *  tools the whole window holds. */
+export const WINDOW_HEADER = 'X-OneMCP-Window';
 
 /** list_running's structuredContent, as the daemon sends it. */
 export interface RunningServer {
@@ -19,15 +25,27 @@ export interface RunningServer {
   last_error: string;
   runs: string;
 }
+export interface PendingApproval {
+  server_id: string;
+  name: string;
+  reasons: string;
+}
 export interface Running {
   servers: RunningServer[];
+  /** The tools of the calling session (the extension's own). */
   session_tools: string[];
+  pending_approvals: PendingApproval[];
+  /** What every session of this window holds (chat's and the extension's); absent from a
+   *  daemon that does not know the window header. */
+  window?: { id: string; sessions: number; tools: string[] };
 }
 
 export interface ContextOptions {
   config?: () => Config;
   env?: Env;
   clientName?: string;
+  /** This window's id for the daemon (default: a random UUID per window). */
+  windowId?: string;
 }
 
 export class OneMcpContext implements vscode.Disposable {
@@ -41,6 +59,8 @@ export class OneMcpContext implements vscode.Disposable {
   private readonly config: () => Config;
   private readonly env: Env;
   private readonly clientName: string;
+  /** Sent as X-OneMCP-Window with every session this window opens at the daemon. */
+  readonly windowId: string;
   private stateValue: DaemonState = 'unknown';
   private endpointValue: Endpoint | undefined;
   private lastErrorValue = '';
@@ -53,6 +73,7 @@ export class OneMcpContext implements vscode.Disposable {
     this.config = options.config ?? (() => readConfig());
     this.env = options.env ?? process.env;
     this.clientName = options.clientName ?? `vscode-onemcp-${vscode.env.sessionId}`;
+    this.windowId = options.windowId ?? randomUUID();
     this.output = vscode.window.createOutputChannel('OneMCP');
   }
 
@@ -153,12 +174,17 @@ export class OneMcpContext implements vscode.Disposable {
   private async connect(ep: Endpoint): Promise<Client> {
     await this.closeSession();
     const transport = new StreamableHTTPClientTransport(new URL(ep.url), {
-      requestInit: { headers: { Authorization: `Bearer ${ep.token}` } },
+      requestInit: { headers: this.headers(ep) },
     });
     const client = new Client({ name: this.clientName, version: '0.1.0' });
     await client.connect(transport);
     this.session = { client, transport, endpoint: ep };
     return client;
+  }
+
+  /** The headers every session of this window sends: the token and the window's id. */
+  headers(ep: Endpoint): Record<string, string> {
+    return { Authorization: `Bearer ${ep.token}`, [WINDOW_HEADER]: this.windowId };
   }
 
   private async closeSession(): Promise<void> {
@@ -173,18 +199,22 @@ export class OneMcpContext implements vscode.Disposable {
     await s.client.close().catch(() => undefined);
   }
 
-  /** Calls one of the daemon's tools in this window's session; a failed call throws. */
-  async callTool(name: string, args: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  /** Calls one of the daemon's tools in this window's session; a failed call throws. A call
+   *  that may start a server (approve_server, find_tools) needs a longer `timeoutMs` than the
+   *  SDK's 60 s: the first start of a server installs its package in the sandbox. */
+  async callTool(name: string, args: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<Record<string, unknown>> {
     const client = await this.client();
+    const call = (c: Client) => c.callTool({ name, arguments: args }, undefined, { timeout: timeoutMs });
     let result;
     try {
-      result = await client.callTool({ name, arguments: args });
+      result = await call(client);
     } catch (e) {
+      if ((e as { code?: number }).code === -32001) throw e; // timed out: the daemon is there, and busy
       // The daemon may have restarted: look again once, with a new session.
       await this.closeSession();
       const ep = await this.discover();
       if (!ep) throw e;
-      result = await (await this.client()).callTool({ name, arguments: args });
+      result = await call(await this.client());
     }
     const text = Array.isArray(result.content)
       ? result.content.map((c: { type: string; text?: string }) => (c.type === 'text' ? c.text : '')).join('\n')
@@ -195,9 +225,12 @@ export class OneMcpContext implements vscode.Disposable {
 
   async listRunning(): Promise<Running> {
     const r = await this.callTool('list_running');
+    const w = r.window as Running['window'] | undefined;
     return {
       servers: Array.isArray(r.servers) ? (r.servers as RunningServer[]) : [],
       session_tools: Array.isArray(r.session_tools) ? (r.session_tools as string[]) : [],
+      pending_approvals: Array.isArray(r.pending_approvals) ? (r.pending_approvals as PendingApproval[]) : [],
+      window: w && Array.isArray(w.tools) ? w : undefined,
     };
   }
 

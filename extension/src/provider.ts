@@ -25,7 +25,8 @@ export class OneMcpServerProvider implements vscode.McpServerDefinitionProvider<
   async resolveMcpServerDefinition(server: vscode.McpHttpServerDefinition): Promise<vscode.McpHttpServerDefinition> {
     const ep = await this.ctx.ensureDaemon();
     server.uri = vscode.Uri.parse(ep.url);
-    server.headers = { ...server.headers, Authorization: `Bearer ${ep.token}` };
+    // The window header lets the daemon tell this window's chat session apart from others'.
+    server.headers = { ...server.headers, ...this.ctx.headers(ep) };
     return server;
   }
 }

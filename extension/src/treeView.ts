@@ -1,5 +1,6 @@
-// The "Servers and Tools" view: the servers the daemon runs (shared by every window) and
-// the tools this window's session holds, read with the daemon's list_running tool.
+// The "Servers and Tools" view: the servers the daemon runs (shared by every window), the
+// tools this window holds (all its sessions: VS Code chat's and the extension's own) and the
+// servers waiting for approval, read with the daemon's list_running tool.
 import * as vscode from 'vscode';
 import { OneMcpContext, Running } from './context';
 
@@ -9,6 +10,12 @@ export interface Node {
   tooltip?: string;
   icon?: string;
   children?: Node[];
+  /** 'server' or 'pending': which item commands (package.json menus) it offers. */
+  contextValue?: string;
+  /** A running server's name (contextValue 'server'), the argument of Stop Server. */
+  server?: string;
+  /** A pending server's id (contextValue 'pending'), the argument of Approve. */
+  serverId?: string;
 }
 
 export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -69,6 +76,7 @@ export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     );
     item.description = n.description;
     item.tooltip = n.tooltip;
+    item.contextValue = n.contextValue;
     if (n.icon) item.iconPath = new vscode.ThemeIcon(n.icon);
     return item;
   }
@@ -84,24 +92,59 @@ export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 }
 
-/** list_running's answer as tree nodes: the servers, then this session's tools. */
+/** list_running's answer as tree nodes: the servers, this window's tools, then the servers
+ *  waiting for approval (only when there are some). */
 export function toNodes(r: Running): Node[] {
   const servers: Node[] = r.servers.map((s) => ({
     label: s.name,
     description: `${s.up ? 'up' : 'down'} · ${s.tools} tools${s.restarts ? ` · ${s.restarts} restarts` : ''}`,
     tooltip: [s.runs, s.last_error && `last error: ${s.last_error}`].filter(Boolean).join('\n'),
     icon: s.up ? 'server-process' : 'warning',
+    contextValue: 'server',
+    server: s.name,
   }));
-  return [
+  // A daemon without window tags answers for the extension's own session only.
+  const window = r.window
+    ? {
+        label: 'This window',
+        tools: r.window.tools,
+        sessions: ` · ${r.window.sessions} session${r.window.sessions === 1 ? '' : 's'}`,
+        tooltip:
+          `The tools this window's ${r.window.sessions} OneMCP session(s) hold: VS Code chat's, granted by ` +
+          "find_tools, and the extension's own (for example by 'Approve a Pending Server Install').",
+      }
+    : {
+        label: "This window's extension session",
+        tools: r.session_tools,
+        sessions: '',
+        tooltip:
+          "The tools granted to this window's OneMCP extension session (this daemon does not report the " +
+          "window's other sessions).",
+      };
+  const nodes: Node[] = [
     { label: 'Servers', description: String(servers.length), icon: 'server', children: servers },
     {
-      label: "This window's extension session",
-      description: `${r.session_tools.length} tools`,
-      tooltip:
-        "The tools granted to this window's OneMCP extension session (for example by 'Approve a Pending Server " +
-        "Install'). VS Code's chat connects as a session of its own, whose tools the daemon does not list to others yet.",
+      label: window.label,
+      description: `${window.tools.length} tools${window.sessions}`,
+      tooltip: window.tooltip,
       icon: 'window',
-      children: r.session_tools.map((t) => ({ label: t, icon: 'tools' })),
+      children: window.tools.map((t) => ({ label: t, icon: 'tools' })),
     },
   ];
+  if (r.pending_approvals.length > 0) {
+    nodes.push({
+      label: 'Waiting for approval',
+      description: String(r.pending_approvals.length),
+      icon: 'shield',
+      children: r.pending_approvals.map((p) => ({
+        label: p.name || p.server_id,
+        description: p.server_id,
+        tooltip: `Needs your approval because ${p.reasons}`,
+        icon: 'question',
+        contextValue: 'pending',
+        serverId: p.server_id,
+      })),
+    });
+  }
+  return nodes;
 }

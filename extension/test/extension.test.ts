@@ -57,7 +57,8 @@ test('resolving the definition starts the daemon with the settings and adds the 
   const resolved = await p.resolveMcpServerDefinition(def);
   const ep = JSON.parse(fs.readFileSync(s.endpointFile, 'utf8'));
   assert.equal(resolved.uri.toString(), ep.url);
-  assert.deepEqual(resolved.headers, { Authorization: `Bearer ${ep.token}` });
+  assert.deepEqual(resolved.headers, { Authorization: `Bearer ${ep.token}`, 'X-OneMCP-Window': w.ctx.windowId });
+  assert.match(w.ctx.windowId, /^[0-9a-f-]{36}$/);
   assert.equal(changes, 0, 'the first start is the resolution itself: no change event');
   assert.equal(daemonStatus(s), 0);
   assert.deepEqual(cmdline(ep.pid).slice(1), ['daemon', 'run', '--consent', 'ask', '--max-tools', '7', '--registry', 'http://127.0.0.1:8377']);
@@ -79,15 +80,18 @@ test('the status bar and the tree show the running daemon through list_running',
   await settle();
   const tree = w.fake.trees.get('onemcp.servers').treeDataProvider;
   const roots = await tree.refresh();
-  assert.deepEqual(roots.map((n: { label: string }) => n.label), ['Servers', "This window's extension session"]);
+  assert.deepEqual(roots.map((n: { label: string }) => n.label), ['Servers', 'This window']);
   assert.equal(roots[0].children.length, 0);
-  assert.equal(roots[1].description, '0 tools');
+  // The window's sessions: the extension's own, and the one the test above initialized with
+  // the resolved definition's headers, as VS Code's chat does.
+  assert.equal(roots[1].description, '0 tools · 2 sessions');
+  assert.match(roots[1].tooltip, /2 OneMCP session/);
   assert.equal(tree.getTreeItem(roots[0]).collapsibleState, 2);
   assert.match(w.fake.statusBarItems[0].text, /OneMCP: 0 servers/);
   assert.ok(w.ctx.sessionId, 'the extension holds an MCP session at the daemon');
 });
 
-test('commands: show log, open registry, approve with nothing pending', async () => {
+test('commands: show log, open registry, approve and stop with nothing pending or running', async () => {
   await w.fake.commands.get('onemcp.showLog')!();
   assert.deepEqual(w.fake.openedDocuments, [`${s.env.XDG_STATE_HOME}/onemcp/daemon.log`]);
   await w.fake.commands.get('onemcp.openRegistry')!();
@@ -96,8 +100,18 @@ test('commands: show log, open registry, approve with nothing pending', async ()
   const last = w.fake.messages.at(-1)!;
   assert.equal(last.kind, 'error');
   assert.match(last.text, /no server 'no-such-server' is waiting for approval/);
-  w.fake.inputBoxAnswers.push(undefined); // the user cancels the input box
+  // From the palette, nothing to pick from: the daemon lists no pending approval.
   assert.equal(await w.fake.commands.get('onemcp.approveServer')!(), undefined);
+  assert.equal(w.fake.messages.at(-1)!.text, 'OneMCP: no server is waiting for approval');
+  assert.equal(await w.fake.commands.get('onemcp.stopServer')!(), undefined);
+  assert.equal(w.fake.messages.at(-1)!.text, 'OneMCP: no server is running');
+  assert.deepEqual(w.fake.quickPicks, []);
+  // A name the daemon does not run: asked first, then the daemon's error is shown.
+  w.fake.messageAnswers.push('Stop');
+  assert.equal(await w.fake.commands.get('onemcp.stopServer')!('no-such-server'), undefined);
+  assert.match(w.fake.messages.at(-2)!.text, /Stop 'no-such-server'\?/);
+  assert.equal(w.fake.messages.at(-1)!.kind, 'error');
+  assert.match(w.fake.messages.at(-1)!.text, /no running server named 'no-such-server'/);
 });
 
 test('a settings change offers a restart; restart applies the new settings; stop asks first', async () => {

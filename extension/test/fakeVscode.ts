@@ -72,6 +72,7 @@ export class TreeItem {
   description?: string;
   tooltip?: string;
   iconPath?: ThemeIcon;
+  contextValue?: string;
   constructor(
     readonly label: string,
     readonly collapsibleState: number,
@@ -93,6 +94,10 @@ export interface FakeWindow {
   openedDocuments: string[];
   inputBoxAnswers: (string | undefined)[];
   messageAnswers: (string | undefined)[];
+  /** The label of the item each quick pick answers with (undefined: dismissed). */
+  quickPickAnswers: (string | undefined)[];
+  /** The labels each quick pick offered. */
+  quickPicks: string[][];
   changeSettings(values: Record<string, unknown>): void;
 }
 
@@ -110,6 +115,8 @@ export function createFakeVscode(settings: Record<string, unknown> = {}): FakeWi
     openedDocuments: [],
     inputBoxAnswers: [],
     messageAnswers: [],
+    quickPickAnswers: [],
+    quickPicks: [],
     changeSettings(values) {
       Object.assign(settings, values);
       configChanged.fire({ affectsConfiguration: (s) => Object.keys(values).some((k) => s === `onemcp.${k}`) });
@@ -174,6 +181,11 @@ export function createFakeVscode(settings: Record<string, unknown> = {}): FakeWi
       showWarningMessage: message('warning'),
       showErrorMessage: message('error'),
       showInputBox: async () => w.inputBoxAnswers.shift(),
+      showQuickPick: async (items: { label: string }[]) => {
+        w.quickPicks.push(items.map((i) => i.label));
+        const answer = w.quickPickAnswers.shift();
+        return items.find((i) => i.label === answer);
+      },
       showTextDocument: async (doc: { uri: Uri }) => {
         w.openedDocuments.push(doc.uri.fsPath);
         return doc;

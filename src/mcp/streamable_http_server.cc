@@ -484,8 +484,11 @@ void SessionTransport::closeWith(const Error& reason) {
 }  // namespace
 
 struct StreamableHttpServer::Impl {
-  Impl(StreamableHttpServerOptions o, SessionAcceptor a, const Clock* c)
-      : options(std::move(o)), acceptor(std::move(a)), clock(c ? c : &system_clock), http(httpOptions(options)) {}
+  Impl(StreamableHttpServerOptions o, SessionRequestAcceptor a, const Clock* c)
+      : options(std::move(o)),
+        acceptor(std::move(a)),
+        clock(c ? c : &system_clock),
+        http(httpOptions(options)) {}
 
   static http::ServerOptions httpOptions(const StreamableHttpServerOptions& o) {
     http::ServerOptions h;
@@ -503,14 +506,15 @@ struct StreamableHttpServer::Impl {
   std::optional<Response> checkHeaders(const Request& request) const;
   // Finds the session named by the request header; answers 400/404 itself if none.
   std::shared_ptr<SessionTransport> sessionFor(const Request& request, Responder& responder);
-  // A new session handed to the acceptor; null if the acceptor did not start it.
-  std::shared_ptr<SessionTransport> createSession();
+  // A new session handed to the acceptor with the request that opens it; null if the
+  // acceptor did not start it.
+  std::shared_ptr<SessionTransport> createSession(const Request& request);
 
   // Closes sessions idle for longer than options.session_idle_timeout.
   void sweepIdle();
 
   StreamableHttpServerOptions options;
-  SessionAcceptor acceptor;
+  SessionRequestAcceptor acceptor;
   SystemClock system_clock;
   const Clock* clock;
   std::shared_ptr<SessionRegistry> registry = std::make_shared<SessionRegistry>();
@@ -604,11 +608,14 @@ void StreamableHttpServer::Impl::sweepIdle() {
   }
 }
 
-std::shared_ptr<SessionTransport> StreamableHttpServer::Impl::createSession() {
+std::shared_ptr<SessionTransport> StreamableHttpServer::Impl::createSession(
+    const Request& request) {
   auto session = std::make_shared<SessionTransport>(
       options.session_ids.issue ? options.session_ids.issue() : sh::newSessionId(), options, registry);
+  const SessionRequest opened{
+      [&request](std::string_view name) { return request.headers.get(name); }};
   try {
-    acceptor(session);
+    acceptor(session, opened);
   } catch (const std::exception& e) {
     log::error("mcp http: session acceptor threw: {}", e.what());
   }
@@ -647,7 +654,7 @@ void StreamableHttpServer::Impl::handlePost(Request& request, std::shared_ptr<Re
       responder->respond(jsonRpcError(503, ErrorCode::kUnavailable, "too many MCP sessions"));
       return;
     }
-    session = createSession();
+    session = createSession(request);
     if (!session) {
       responder->respond(jsonRpcError(500, ErrorCode::kInternalError, "the server did not accept the session"));
       return;
@@ -680,6 +687,17 @@ StreamableHttpServer::StreamableHttpServer(std::unique_ptr<Impl> impl) : impl_(s
 Result<std::unique_ptr<StreamableHttpServer>> StreamableHttpServer::start(StreamableHttpServerOptions options,
                                                                           SessionAcceptor acceptor,
                                                                           const Clock* clock) {
+  if (!acceptor) return fail(ErrorCode::kInvalidInput, "a session acceptor is required");
+  return start(
+      std::move(options),
+      [a = std::move(acceptor)](std::shared_ptr<Transport> t, const SessionRequest&) {
+        a(std::move(t));
+      },
+      clock);
+}
+
+Result<std::unique_ptr<StreamableHttpServer>> StreamableHttpServer::start(
+    StreamableHttpServerOptions options, SessionRequestAcceptor acceptor, const Clock* clock) {
   if (!acceptor) return fail(ErrorCode::kInvalidInput, "a session acceptor is required");
   auto impl = std::make_unique<Impl>(std::move(options), std::move(acceptor), clock);
   Impl* raw = impl.get();

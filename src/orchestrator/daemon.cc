@@ -233,11 +233,23 @@ Result<std::string> Daemon::serveHttp(const std::string& token) {
   // handler logs "Failed to parse message" for the empty priming event of every stream
   // (microsoft/vscode#303695), and JSON lets connections be kept alive.
   o.sse_on_demand = true;
-  auto http = mcp::StreamableHttpServer::start(o, [this](std::shared_ptr<mcp::Transport> t) {
-    if (auto s = proxy_->serve(std::move(t)); !s) {
-      log::warn("daemon: cannot start a session: {}", s.error().toString());
-    }
-  });
+  auto http = mcp::StreamableHttpServer::start(
+      o, [this](std::shared_ptr<mcp::Transport> t, const mcp::SessionRequest& request) {
+        auto s = proxy_->serve(std::move(t));
+        if (!s) {
+          log::warn("daemon: cannot start a session: {}", s.error().toString());
+          return;
+        }
+        // Tagged before its initialize is delivered, so before any of its calls.
+        if (auto header = request.header(kWindowHeader)) {
+          if (auto window = parseWindowId(*header)) {
+            windows_.tag((*s)->id(), *window);
+          } else {
+            log::warn("daemon: session {} is not tagged with a window: {}", (*s)->id(),
+                      window.error().message);
+          }
+        }
+      });
   if (!http) return fail(http.error());
   http_ = std::move(*http);
   return http_->url();
@@ -532,8 +544,29 @@ Result<Json> Daemon::listRunning(ProxySession& session) {
       pending.push_back({{"server_id", id}, {"name", o.name}, {"reasons", consentText(o)}});
     }
   }
-  auto view = session.view().value_or(std::set<std::string>{});
+  // A view keeps the names of a stopped server's tools (they return if it starts again under
+  // its name); what a session holds is what of its view is exposed now.
+  std::set<std::string> exposed;
+  for (const auto& t : proxy_->tools()) exposed.insert(t.name);
+  const auto held = [&exposed](const ProxySession& s, std::set<std::string>& into) {
+    for (const auto& t : s.view().value_or(std::set<std::string>{})) {
+      if (exposed.contains(t)) into.insert(t);
+    }
+  };
+  std::set<std::string> view;
+  held(session, view);
   Json out = {{"servers", servers}, {"session_tools", view}, {"pending_approvals", pending}};
+  // A session tagged with an editor window also hears what all that window's sessions hold
+  // (VS Code chat's and the extension's own).
+  if (auto window = windows_.windowOf(session.id())) {
+    std::set<std::string> tools;
+    auto ids = windows_.sessionsOf(
+        *window, [this](const std::string& id) { return proxy_->session(id) != nullptr; });
+    for (const auto& id : ids) {
+      if (auto other = proxy_->session(id)) held(*other, tools);
+    }
+    out["window"] = {{"id", *window}, {"sessions", ids.size()}, {"tools", tools}};
+  }
   return toolResult(out, out.dump(2));
 }
 

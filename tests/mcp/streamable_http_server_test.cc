@@ -2,10 +2,13 @@
 // and status code the spec names is visible to the test.
 #include "onemcp/mcp/streamable_http_server.h"
 
-#include <future>
-
 #include <gtest/gtest.h>
+
+#include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
 
 #include "../http/message_queue.h"
 #include "onemcp/http/client.h"
@@ -449,6 +452,38 @@ TEST_F(StreamableHttpServerTest, IdleSessionsCloseWhenANewSessionStarts) {
   ASSERT_TRUE(reason);
   EXPECT_NE(reason->find("idle"), std::string::npos);
   EXPECT_EQ(server_->sessionCount(), 2u);
+}
+
+TEST_F(StreamableHttpServerTest, ARequestAcceptorReadsTheHeadersOfTheInitializePost) {
+  std::mutex mu;
+  std::vector<std::optional<std::string>> windows;  // guarded by mu
+  server_.reset();
+  auto s = StreamableHttpServer::start(
+      StreamableHttpServerOptions{},
+      [&](std::shared_ptr<Transport> t, const SessionRequest& request) {
+        {
+          std::lock_guard lock(mu);
+          windows.push_back(request.header("x-editor-window"));  // any case
+        }
+        sessions_.accept(std::move(t));
+      },
+      &clock_);
+  ASSERT_TRUE(s) << s.error().toString();
+  server_ = std::move(*s);
+  auto tagged = post(initBody());
+  tagged.headers.set("X-Editor-Window", "w-1");
+  auto r = client_.send(tagged);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  const std::string sid = initialize();  // a second session, without the header
+  // Requests after initialize reach the session and never the acceptor.
+  auto later = post(call(2, "echo"), sid);
+  later.headers.set("X-Editor-Window", "w-2");
+  ASSERT_TRUE(client_.send(later));
+  std::lock_guard lock(mu);
+  ASSERT_EQ(windows.size(), 2u);
+  EXPECT_EQ(windows[0], "w-1");
+  EXPECT_EQ(windows[1], std::nullopt);
 }
 
 TEST_F(StreamableHttpServerTest, StopClosesSessions) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,15 @@ struct StreamableHttpServerOptions {
 // acceptor must call transport->start(...) before returning; it runs on a server thread.
 using SessionAcceptor = std::function<void(std::shared_ptr<Transport> transport)>;
 
+// The `initialize` POST that opens a session, for an acceptor that needs more than the
+// transport: for example a header by which a client says which editor window it is.
+struct SessionRequest {
+  // A request header's value by case-insensitive name; valid during the acceptor's call.
+  std::function<std::optional<std::string>(std::string_view name)> header;
+};
+using SessionRequestAcceptor =
+    std::function<void(std::shared_ptr<Transport> transport, const SessionRequest& request)>;
+
 class StreamableHttpServer {
  public:
   // Binds and starts serving. Fails (kUnavailable) if the address cannot be bound.
@@ -78,6 +88,10 @@ class StreamableHttpServer {
   // the system's steady clock.
   static Result<std::unique_ptr<StreamableHttpServer>> start(
       StreamableHttpServerOptions options, SessionAcceptor acceptor, const Clock* clock = nullptr);
+  // The same, with an acceptor that also reads the request that opened the session.
+  static Result<std::unique_ptr<StreamableHttpServer>> start(StreamableHttpServerOptions options,
+                                                             SessionRequestAcceptor acceptor,
+                                                             const Clock* clock = nullptr);
   ~StreamableHttpServer();  // stop()s
   StreamableHttpServer(const StreamableHttpServer&) = delete;
   StreamableHttpServer& operator=(const StreamableHttpServer&) = delete;

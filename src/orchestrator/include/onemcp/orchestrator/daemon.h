@@ -26,6 +26,7 @@
 #include "onemcp/orchestrator/state_store.h"
 #include "onemcp/orchestrator/planner.h"
 #include "onemcp/orchestrator/tool_source.h"
+#include "onemcp/orchestrator/window_tags.h"
 #include "onemcp/sandbox/proxy.h"
 
 namespace onemcp::orchestrator {
@@ -120,6 +121,7 @@ class Daemon {
   const Clock& clock_;
   StateStore* const state_;
   SecretStore* const secrets_;
+  WindowTags windows_;  // which HTTP sessions share an editor window (X-OneMCP-Window)
   std::unique_ptr<sandbox::McpProxy> proxy_;
   std::unique_ptr<mcp::StreamableHttpServer> http_;
 
