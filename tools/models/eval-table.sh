@@ -39,7 +39,8 @@ row() {  # row LABEL run-args...
 echo "| method | live S-R@1 | S-R@5 | S-R@10 | S-nDCG@5 | T-R@5 | Slot-R@5 | union S-R@1 | S-R@5 | S-R@10 | S-nDCG@5 | T-R@5 | Slot-R@5 | MCP-Bench S-R@5 | MetaTool Hit@1 | MetaTool R@5 |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 row "BM25F alone" --mode lexical
-for m in glove-100k glove-mt-100k; do
+# glove-mt-cat-100k: only if built by hand (tools/models/train-catalog.js; not the default)
+for m in glove-100k glove-mt-100k glove-mt-cat-100k; do
   [[ -f "$models/$m.omv" ]] || continue
   row "dense alone, $m" --mode dense --model "$models/$m.omv"
   row "hybrid, $m" --mode hybrid --model "$models/$m.omv"
