@@ -1,7 +1,7 @@
 // Measures the selector's local threshold on the dev data: for each task of LiveMCPBench
 // (dev) and MCP-Bench, local indexes of "installed" servers are built the way the daemon
 // builds them (LocalIndex over the servers' name, description and tools, the default
-// encoder): one with a gold server of the task among `others` random non-gold servers
+// encoder), each prompt split into tasks as the daemon's splitter does: one with a gold server of the task among `others` random non-gold servers
 // (label: local has a gold server), one with `others` non-gold servers only (label: it
 // has not). The feature is the best local candidate's match; for each lexical share the
 // threshold that best separates the labels (accuracy) is printed with its precision,
@@ -22,6 +22,7 @@
 #include "onemcp/orchestrator/selector.h"
 #include "onemcp/search/catalog.h"
 #include "onemcp/search/encoder.h"
+#include "onemcp/search/splitter.h"
 
 namespace {
 
@@ -49,8 +50,7 @@ struct Case {
   std::size_t others = 0;
   bool has_gold = false;
   bool empty = true;  // no local candidate at all
-  float lexical = 0;  // the best candidate's parts
-  float dense = 0;
+  std::vector<std::pair<float, float>> parts;  // per task: the best candidate's lexical, dense
   float gap = 1;  // relevance of the best minus the second (1: one candidate)
   bool top_is_gold = false;
 };
@@ -111,16 +111,20 @@ Result<Case> evaluate(const std::vector<LocalServer>& servers,
   for (auto i : installed) local.push_back(servers[i]);
   auto index = LocalIndex::build(std::move(local), std::move(encoder), 0.5F);
   if (!index) return fail(index.error());
-  auto ranked = (*index)->rank(task.query, 5);
-  if (!ranked) return fail(ranked.error());
+  // As the daemon does: the prompt split into tasks (the splitter), each ranked; the
+  // feature is the best over the tasks (feature()), the rest is of the first task's ranking.
   Case c;
-  if (ranked->empty()) return c;
-  c.empty = false;
-  c.lexical = ranked->front().lexical;
-  c.dense = ranked->front().dense;
-  if (ranked->size() > 1) c.gap = (*ranked)[0].relevance - (*ranked)[1].relevance;
-  c.top_is_gold = std::find(task.gold.begin(), task.gold.end(), ranked->front().offer.server_id) !=
-                  task.gold.end();
+  for (const auto& part : search::splitTasks(task.query)) {
+    auto ranked = (*index)->rank(part, 5);
+    if (!ranked) return fail(ranked.error());
+    if (ranked->empty()) continue;
+    c.parts.emplace_back(ranked->front().lexical, ranked->front().dense);
+    if (!c.empty) continue;
+    c.empty = false;
+    if (ranked->size() > 1) c.gap = (*ranked)[0].relevance - (*ranked)[1].relevance;
+    c.top_is_gold =
+        std::find(task.gold.begin(), task.gold.end(), ranked->front().offer.server_id) != task.gold.end();
+  }
   return c;
 }
 
@@ -174,7 +178,9 @@ struct Split {
 };
 
 float feature(const Case& c, float share) {
-  return c.empty ? -1.0F : share * c.lexical + (1.0F - share) * c.dense;
+  float best = -1.0F;
+  for (const auto& [lexical, dense] : c.parts) best = std::max(best, share * lexical + (1.0F - share) * dense);
+  return best;
 }
 
 // The threshold with the best accuracy (midway between neighbouring values), and the AUC.

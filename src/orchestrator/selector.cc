@@ -10,6 +10,10 @@
 #include "onemcp/search/text.h"
 
 namespace onemcp::orchestrator {
+
+const float kMeasuredLocalThreshold = 0.234F;
+const float kMeasuredLexicalShare = 0.6F;
+
 namespace {
 
 std::string serverText(const LocalServer& s) { return s.offer.name + " " + s.offer.description; }

@@ -40,13 +40,17 @@ struct Candidate {
   float dense = 0;      //   the best cosine of the task with the server's or a tool's text
 };
 
-// Defaults measured on the dev data (bench/orchestrator/local_threshold_eval; README).
+// Measured on the dev data (bench/orchestrator/local_threshold_eval; the README gives the
+// figures); defined in selector.cc, so a new measurement recompiles one file.
+extern const float kMeasuredLocalThreshold;
+extern const float kMeasuredLexicalShare;
+
 struct SelectorOptions {
-  float local_threshold = 0.62F;
+  float local_threshold = kMeasuredLocalThreshold;
   // The match: lexical_share * (share of the task's terms the server's text holds) +
   // (1 - lexical_share) * (best cosine of the task with the server's or a tool's text).
   // Without an encoder the match is lexical alone.
-  float lexical_share = 0.5F;
+  float lexical_share = kMeasuredLexicalShare;
 };
 
 // One immutable snapshot of the local index.
