@@ -126,15 +126,16 @@ Result<DaemonEndpoint> liveDaemon(const DaemonPaths& paths) {
 std::shared_ptr<const search::Encoder> defaultEncoder() {
   const auto model = Paths::resolve(processEnv()).cache_dir / "models" / "default.omv";
   if (std::filesystem::exists(model)) {
-    if (auto loaded = search::loadEncoder(model)) return std::shared_ptr<const search::Encoder>(std::move(*loaded));
+    if (auto loaded = search::loadEncoder(model))
+      return std::shared_ptr<const search::Encoder>(std::move(*loaded));
   }
   log::warn("daemon: no encoder model at {}; search is lexical only", model.string());
   return nullptr;
 }
 
-Result<std::unique_ptr<ToolSource>> openSource(const DaemonArgs& a, sandbox::ServerHost& host, World& world,
-                                               SecretStore& secrets,
-                                               const std::shared_ptr<const search::Encoder>& encoder) {
+Result<std::unique_ptr<ToolSource>> openSource(
+    const DaemonArgs& a, sandbox::ServerHost& host, World& world, SecretStore& secrets,
+    const std::shared_ptr<const search::Encoder>& encoder) {
   if (!a.registry.empty()) {
     log::info("daemon: finding servers through the registry at {}", a.registry);
     return std::unique_ptr<ToolSource>(std::make_unique<RegistryToolSource>(
@@ -189,7 +190,8 @@ int runDaemon(const DaemonArgs& flags) {
   options.planner.use_sampling = a.sampling;
   options.idle_stop = std::chrono::milliseconds(static_cast<std::int64_t>(a.idle_stop_minutes * 60'000));
   options.encoder = encoder;
-  if (a.local_threshold >= 0) options.selector.local_threshold = static_cast<float>(a.local_threshold);
+  if (a.local_threshold >= 0)
+    options.selector.local_threshold = static_cast<float>(a.local_threshold);
   Daemon daemon(options, **source, clock, state->get(), &secrets);
   // What ran before a crash runs again (its containers adopted); the rest is removed.
   const int restored = daemon.restore();

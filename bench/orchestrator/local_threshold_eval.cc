@@ -1,11 +1,11 @@
 // Measures the selector's local threshold on the dev data: for each task of LiveMCPBench
 // (dev) and MCP-Bench, local indexes of "installed" servers are built the way the daemon
 // builds them (LocalIndex over the servers' name, description and tools, the default
-// encoder), each prompt split into tasks as the daemon's splitter does: one with a gold server of the task among `others` random non-gold servers
-// (label: local has a gold server), one with `others` non-gold servers only (label: it
-// has not). The feature is the best local candidate's match; for each lexical share the
-// threshold that best separates the labels (accuracy) is printed with its precision,
-// recall and AUC. Deterministic (fixed seed), so the figures reproduce.
+// encoder), each prompt split into tasks as the daemon's splitter does: one with a gold server of
+// the task among `others` random non-gold servers (label: local has a gold server), one with
+// `others` non-gold servers only (label: it has not). The feature is the best local candidate's
+// match; for each lexical share the threshold that best separates the labels (accuracy) is printed
+// with its precision, recall and AUC. Deterministic (fixed seed), so the figures reproduce.
 //   local_threshold_eval --data DIR [--model FILE] [--sample N] [--trials T] [--seed S]
 #include <algorithm>
 #include <cstdio>
@@ -122,8 +122,8 @@ Result<Case> evaluate(const std::vector<LocalServer>& servers,
     if (!c.empty) continue;
     c.empty = false;
     if (ranked->size() > 1) c.gap = (*ranked)[0].relevance - (*ranked)[1].relevance;
-    c.top_is_gold =
-        std::find(task.gold.begin(), task.gold.end(), ranked->front().offer.server_id) != task.gold.end();
+    c.top_is_gold = std::find(task.gold.begin(), task.gold.end(),
+                              ranked->front().offer.server_id) != task.gold.end();
   }
   return c;
 }
@@ -179,7 +179,8 @@ struct Split {
 
 float feature(const Case& c, float share) {
   float best = -1.0F;
-  for (const auto& [lexical, dense] : c.parts) best = std::max(best, share * lexical + (1.0F - share) * dense);
+  for (const auto& [lexical, dense] : c.parts)
+    best = std::max(best, share * lexical + (1.0F - share) * dense);
   return best;
 }
 
