@@ -47,6 +47,7 @@ struct DaemonArgs {
   double idle_stop_minutes = 30;  // 0: never
   std::string registry;   // empty: registry.url from the configuration (default: none)
   bool sampling = true;   // false: --no-sampling; else daemon.sampling from the configuration
+  double local_threshold = -1;  // < 0: daemon.local_threshold from the configuration, else measured
 };
 
 // The settings a flag left unset, from $XDG_CONFIG_HOME/onemcp/config.json and ONEMCP_*
@@ -57,11 +58,24 @@ Result<DaemonArgs> withConfiguration(DaemonArgs a) {
   config.define("registry.url", "");
   config.define("daemon.consent", "verified");
   config.define("daemon.sampling", true);
+  config.define("daemon.local_threshold", nullptr);
   if (auto r = config.loadFile(Config::defaultFile(Paths::resolve(processEnv()))); !r) return fail(r.error());
   config.loadEnvironment(processEnv());
   if (a.registry.empty()) a.registry = config.getString("registry.url");
   if (a.consent.empty()) a.consent = config.getString("daemon.consent");
   if (a.sampling) a.sampling = config.getBool("daemon.sampling");
+  if (a.local_threshold < 0) {
+    const auto entry = config.find("daemon.local_threshold");
+    if (entry && !entry->value.is_null()) {
+      if (!entry->value.is_number() || entry->value.get<double>() < 0 ||
+          entry->value.get<double>() > 1) {
+        return fail(
+            ErrorCode::kInvalidInput,
+            "daemon.local_threshold must be a number from 0 to 1; got " + entry->value.dump());
+      }
+      a.local_threshold = entry->value.get<double>();
+    }
+  }
   return a;
 }
 
@@ -108,8 +122,20 @@ Result<DaemonEndpoint> liveDaemon(const DaemonPaths& paths) {
   return endpoint;
 }
 
-Result<std::unique_ptr<ToolSource>> openSource(const DaemonArgs& a, sandbox::ServerHost& host, World& world,
-                                               SecretStore& secrets) {
+// The shipped encoder model, for the catalogue and the local index; none: lexical search.
+std::shared_ptr<const search::Encoder> defaultEncoder() {
+  const auto model = Paths::resolve(processEnv()).cache_dir / "models" / "default.omv";
+  if (std::filesystem::exists(model)) {
+    if (auto loaded = search::loadEncoder(model))
+      return std::shared_ptr<const search::Encoder>(std::move(*loaded));
+  }
+  log::warn("daemon: no encoder model at {}; search is lexical only", model.string());
+  return nullptr;
+}
+
+Result<std::unique_ptr<ToolSource>> openSource(
+    const DaemonArgs& a, sandbox::ServerHost& host, World& world, SecretStore& secrets,
+    const std::shared_ptr<const search::Encoder>& encoder) {
   if (!a.registry.empty()) {
     log::info("daemon: finding servers through the registry at {}", a.registry);
     return std::unique_ptr<ToolSource>(std::make_unique<RegistryToolSource>(
@@ -123,13 +149,6 @@ Result<std::unique_ptr<ToolSource>> openSource(const DaemonArgs& a, sandbox::Ser
   }
   auto servers = loadCatalogFile(catalog);
   if (!servers) return fail(servers.error());
-  std::shared_ptr<const search::Encoder> encoder;
-  const auto model = Paths::resolve(processEnv()).cache_dir / "models" / "default.omv";
-  if (std::filesystem::exists(model)) {
-    auto loaded = search::loadEncoder(model);
-    if (loaded) encoder = std::move(*loaded);
-  }
-  if (!encoder) log::warn("daemon: no encoder model at {}; search is lexical only", model.string());
   auto source = CatalogToolSource::create(std::move(*servers), encoder, host,
                                           [&world] { return world.discoverer(); }, &secrets);
   if (!source) return fail(source.error());
@@ -160,7 +179,8 @@ int runDaemon(const DaemonArgs& flags) {
   if (!state) return fail1(state.error());
   SecretStore secrets(paths.secrets_file);
   World world(false);
-  auto source = openSource(a, host, world, secrets);
+  auto encoder = defaultEncoder();
+  auto source = openSource(a, host, world, secrets, encoder);
   if (!source) return fail1(source.error());
   SystemClock clock;
   DaemonOptions options;
@@ -169,6 +189,9 @@ int runDaemon(const DaemonArgs& flags) {
   options.max_session_tools = a.max_tools;
   options.planner.use_sampling = a.sampling;
   options.idle_stop = std::chrono::milliseconds(static_cast<std::int64_t>(a.idle_stop_minutes * 60'000));
+  options.encoder = encoder;
+  if (a.local_threshold >= 0)
+    options.selector.local_threshold = static_cast<float>(a.local_threshold);
   Daemon daemon(options, **source, clock, state->get(), &secrets);
   // What ran before a crash runs again (its containers adopted); the rest is removed.
   const int restored = daemon.restore();
@@ -205,6 +228,8 @@ std::vector<std::string> runFlags(const DaemonArgs& a) {
   if (a.idle_stop_minutes != 30) out.insert(out.end(), {"--idle-stop-minutes", std::to_string(a.idle_stop_minutes)});
   if (!a.registry.empty()) out.insert(out.end(), {"--registry", a.registry});
   if (!a.sampling) out.emplace_back("--no-sampling");
+  if (a.local_threshold >= 0)
+    out.insert(out.end(), {"--local-threshold", std::to_string(a.local_threshold)});
   return out;
 }
 
@@ -308,6 +333,12 @@ void addDaemonCommands(CLI::App& app, CommandRegistry& registry) {
                     "Find servers through this registry (http://HOST:PORT; default: the shipped catalogue)");
     cmd->add_flag("!--no-sampling", a->sampling,
                   "Split prompts with the splitter even when the client's model could (sampling)");
+    cmd->add_option(
+           "--local-threshold", a->local_threshold,
+           "Use an installed server when its match with a task is at least this (0-1; default: "
+           "daemon.local_threshold, else " +
+               std::to_string(SelectorOptions{}.local_threshold) + ", measured on the dev data)")
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--max-tools", a->max_tools, "Tools per session (least recently used dropped)")
         ->capture_default_str();
     cmd->add_option("--idle-stop-minutes", a->idle_stop_minutes,

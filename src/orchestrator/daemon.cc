@@ -89,7 +89,22 @@ Daemon::Daemon(DaemonOptions options, ToolSource& source, const Clock& clock, St
   po.initial_view = std::set<std::string>{};  // a new session sees the meta-tools only
   po.on_call = [this](const sandbox::CallRecord& call) { onCall(call); };
   proxy_ = std::make_unique<sandbox::McpProxy>(std::move(po), clock_);
+  selector_ = std::make_unique<Selector>(options_.selector, source_, options_.encoder);
   registerMetaTools();
+  // The local index starts with every server started before (stopped ones too).
+  if (state_ != nullptr) {
+    auto records = state_->servers();
+    auto tools = state_->tools();
+    if (records && tools) {
+      std::lock_guard lock(mu_);
+      for (const auto& r : *records) {
+        auto it = tools->find(r.offer.server_id);
+        installed_[r.offer.server_id] = {r.offer,
+                                         it == tools->end() ? std::vector<ToolInfo>{} : it->second};
+      }
+    }
+  }
+  rebuildLocalIndex();
 }
 
 Daemon::~Daemon() {
@@ -323,11 +338,47 @@ Result<std::string> Daemon::ensureRunning(const Offer& offer, const std::string&
       log::warn("daemon: {}", r.error().message);
     }
   }
-  std::lock_guard lock(mu_);
-  backend_of_[offer.server_id] = name;
-  last_used_[name] = clock_.now();
-  pending_.erase(offer.server_id);
+  {
+    std::lock_guard lock(mu_);
+    backend_of_[offer.server_id] = name;
+    last_used_[name] = clock_.now();
+    pending_.erase(offer.server_id);
+  }
+  rememberTools(offer, name);
   return name;
+}
+
+void Daemon::rememberTools(const Offer& offer, const std::string& backend) {
+  auto tools = toolInfosOf(proxy_->tools(), backend);
+  if (state_ != nullptr) {
+    if (auto r = state_->setTools(offer.server_id, tools); !r)
+      log::warn("daemon: {}", r.error().message);
+  }
+  {
+    std::lock_guard lock(mu_);
+    installed_[offer.server_id] = {offer, std::move(tools)};
+  }
+  rebuildLocalIndex();
+}
+
+void Daemon::rebuildLocalIndex() {
+  std::vector<LocalServer> servers;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, s] : installed_) servers.push_back(s);
+  }
+  if (auto r = selector_->setServers(std::move(servers)); !r) {
+    log::warn("daemon: the local index keeps its previous servers: {}", r.error().message);
+  }
+}
+
+std::map<std::string, float> Daemon::usageBonus() {
+  if (state_ == nullptr) return {};
+  constexpr std::size_t kHistoryRows = 5000;  // the newest calls; older ones weigh little anyway
+  auto history = state_->usage(kHistoryRows);
+  auto records = state_->servers();
+  if (!history || !records) return {};
+  return usagePriorById(*history, *records, epochMs(clock_.wallNow()), options_.usage);
 }
 
 int Daemon::restore() {
@@ -421,19 +472,31 @@ Daemon::Placement Daemon::place(ProxySession& session, const std::string& task,
                                 mcp::RequestScope& scope) {
   Placement p;
   p.task = task;
-  auto offers = source_.find(task, options_.offers_per_task);
-  if (!offers) {
-    p.note = "searching the catalogue failed: " + offers.error().message;
+  const auto usage = usageBonus();
+  p.selection = selector_->select(task, options_.offers_per_task, usage);
+  if (p.selection.source == "local") {
+    if (placeLocal(p, p.selection)) return p;
+    const float best_local = p.selection.best_local;
+    p.selection = selector_->fromSource(task, options_.offers_per_task, usage);
+    p.selection.best_local = best_local;
+  }
+  if (!p.selection.note.empty()) p.note += (p.note.empty() ? "" : "; ") + p.selection.note;
+  if (p.selection.candidates.empty()) {
+    if (p.selection.note.empty()) {
+      p.note += (p.note.empty() ? "" : "; ") + std::string("no server in the ") +
+                p.selection.source + " fits this task";
+    }
     return p;
   }
-  if (offers->empty()) {
-    p.note = "no server in the catalogue fits this task";
-    return p;
+  std::vector<Offer> offers;
+  for (const auto& c : p.selection.candidates) {
+    offers.push_back(c.offer);
+    offers.back().score = c.score;  // with the usage bonus
   }
   // Running servers first: one among the offers is used as it is, unless it ranks far
   // below the best offer (in a small catalogue every server is "among the offers").
-  const float best = offers->front().score;
-  for (const auto& o : *offers) {
+  const float best = offers.front().score;
+  for (const auto& o : offers) {
     if (best > 0 && o.score < kReuseScoreRatio * best) continue;
     std::string backend;
     {
@@ -452,7 +515,7 @@ Daemon::Placement Daemon::place(ProxySession& session, const std::string& task,
     p.note = "no running server fits, and starting new servers is turned off (consent: never)";
     return p;
   }
-  for (const auto& o : *offers) {
+  for (const auto& o : offers) {
     const bool asked = needsConsent(options_.consent, o) && !approvedBefore(o.server_id);
     if (asked && !askConsent(session, o, scope)) {
       p.needs_approval = o;
@@ -491,6 +554,33 @@ Daemon::Placement Daemon::place(ProxySession& session, const std::string& task,
   return p;
 }
 
+bool Daemon::placeLocal(Placement& p, const Selection& selection) {
+  for (const auto& c : selection.candidates) {
+    if (c.match < selection.threshold) continue;
+    bool running = false;
+    {
+      std::lock_guard lock(mu_);
+      running = backend_of_.contains(c.offer.server_id);
+    }
+    // An installed server that was stopped starts again (its consent was given when it
+    // first started), unless no server may start.
+    if (!running && options_.consent == ConsentPolicy::kNever) continue;
+    auto backend = ensureRunning(c.offer);
+    if (!backend) {
+      p.note += (p.note.empty() ? "" : "; ") + c.offer.name +
+                " did not start again: " + backend.error().message;
+      continue;
+    }
+    p.server = *backend;
+    p.tools = toolsOf(*backend);
+    p.started = !running;
+    std::lock_guard lock(mu_);
+    last_used_[*backend] = clock_.now();
+    return true;
+  }
+  return false;
+}
+
 Result<Json> Daemon::findTools(ProxySession& session, const Json& args, mcp::RequestScope& scope) {
   const std::string task = args.value("task", "");
   if (task.empty()) return fail(ErrorCode::kInvalidParams, "find_tools needs a non-empty 'task'");
@@ -519,6 +609,8 @@ Result<Json> Daemon::findTools(ProxySession& session, const Json& args, mcp::Req
                                  {"reasons", consentText(*p.needs_approval)}};
     }
     if (!p.note.empty()) entry["note"] = p.note;
+    entry["source"] = p.selection.source;
+    entry["scores"] = selectionJson(p.selection);
     tasks.push_back(entry);
     text += "- " + p.task + ": ";
     text += p.tools.empty() ? (p.note.empty() ? "nothing found" : p.note)

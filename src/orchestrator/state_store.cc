@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS servers (
   backend TEXT NOT NULL,
   running INTEGER NOT NULL,
   last_used_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS server_tools (
+  server_id TEXT PRIMARY KEY,
+  tools TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS consent (
   server_id TEXT PRIMARY KEY,
   decision TEXT NOT NULL);
@@ -211,6 +214,45 @@ Result<std::vector<ServerRecord>> StateStore::servers() {
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return fail(s.error("reading servers"));
+  return out;
+}
+
+Result<void> StateStore::setTools(const std::string& server_id,
+                                  const std::vector<ToolInfo>& tools) {
+  json list = json::array();
+  for (const auto& t : tools) {
+    list.push_back(
+        {{"name", t.name}, {"description", t.description}, {"input_schema", t.input_schema}});
+  }
+  std::lock_guard lock(db_mu_);
+  Stmt s(db_,
+         "INSERT INTO server_tools (server_id, tools) VALUES (?, ?) "
+         "ON CONFLICT(server_id) DO UPDATE SET tools = excluded.tools");
+  s.bind(1, server_id).bind(2, list.dump());
+  return s.run("saving the tools of " + server_id);
+}
+
+Result<std::map<std::string, std::vector<ToolInfo>>> StateStore::tools() {
+  std::lock_guard lock(db_mu_);
+  Stmt s(db_, "SELECT server_id, tools FROM server_tools ORDER BY server_id");
+  std::map<std::string, std::vector<ToolInfo>> out;
+  int rc = 0;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    auto list = json::parse(s.text(1), nullptr, false);
+    if (list.is_discarded() || !list.is_array()) continue;  // not ours; skipped, kept
+    auto& tools = out[s.text(0)];
+    for (const auto& t : list) {
+      if (!t.is_object() || !t.contains("name") || !t["name"].is_string()) continue;
+      ToolInfo info;
+      info.name = t["name"].get<std::string>();
+      if (auto d = t.find("description"); d != t.end() && d->is_string())
+        info.description = d->get<std::string>();
+      if (auto i = t.find("input_schema"); i != t.end() && i->is_string())
+        info.input_schema = i->get<std::string>();
+      tools.push_back(std::move(info));
+    }
+  }
+  if (rc != SQLITE_DONE) return fail(s.error("reading server tools"));
   return out;
 }
 

@@ -40,7 +40,9 @@ class FixedSource final : public ToolSource {
   bool memory_verified = false;
   SecretStore* secrets = nullptr;  // where the launcher of "secretive" reads its value
   std::atomic<int> launches{0};
+  std::atomic<int> finds{0};
   Result<std::vector<Offer>> find(const std::string& task, std::size_t) override {
+    ++finds;
     std::vector<Offer> out;
     if (task.find("remember") != std::string::npos || task.find("recall") != std::string::npos) {
       out.push_back({"test:memory", "memory", "knowledge graph memory", 1.0F, memory_verified, {}});
@@ -327,6 +329,68 @@ TEST_F(DaemonTest, ARestartedDaemonRunsAgainWhatRanAndKeepsTheUsageHistory) {
   EXPECT_EQ(usage->front().server, "memory");
   EXPECT_TRUE(usage->front().ok);
   EXPECT_EQ(usage->back().tool, "create_entities");
+}
+
+TEST_F(DaemonTest, ATaskARunningServerCoversIsAnsweredFromTheLocalIndexWithoutTheSource) {
+  source_.memory_verified = true;
+  Daemon daemon(DaemonOptions{}, source_, clock_);
+  auto a = connect(daemon);
+  auto first = structured(
+      a->session->callTool("find_tools", {{"task", "remember that Alice works at Acme"}}));
+  ASSERT_EQ(first["tasks"].size(), 1U) << first.dump();
+  EXPECT_EQ(first["tasks"][0]["source"], "source") << first.dump();  // nothing installed yet
+  ASSERT_EQ(source_.finds.load(), 1);
+  ASSERT_EQ(source_.launches.load(), 1);
+  // Another session, a task the memory server's own tools describe.
+  auto b = connect(daemon);
+  auto second = structured(
+      b->session->callTool("find_tools", {{"task", "read the knowledge graph of entities"}}));
+  ASSERT_EQ(second["tasks"].size(), 1U) << second.dump();
+  const Json& task = second["tasks"][0];
+  EXPECT_EQ(task["source"], "local") << second.dump();
+  EXPECT_EQ(source_.finds.load(), 1);  // the source was not asked
+  EXPECT_EQ(source_.launches.load(), 1);
+  EXPECT_EQ(task["server"], "memory");
+  EXPECT_GE(task["scores"]["best_local"].get<float>(), task["scores"]["threshold"].get<float>())
+      << second.dump();
+  EXPECT_EQ(task["scores"]["candidates"][0]["server_id"], "test:memory") << second.dump();
+  EXPECT_TRUE(toolNames(*b->session).contains("memory__read_graph"));
+  // A task the running server does not cover asks the source.
+  auto third = structured(b->session->callTool("find_tools", {{"task", "echo hello back to me"}}));
+  EXPECT_EQ(third["tasks"][0]["source"], "source") << third.dump();
+  EXPECT_EQ(source_.finds.load(), 2);
+  EXPECT_TRUE(toolNames(*b->session).contains("everything__echo")) << third.dump();
+}
+
+TEST_F(DaemonTest, AStoppedServersToolsStayInTheLocalIndexAcrossRestarts) {
+  source_.memory_verified = true;
+  const auto file = stateFile("local-index");
+  {
+    auto state = StateStore::open(file);
+    ASSERT_TRUE(state);
+    Daemon daemon(DaemonOptions{}, source_, clock_, state->get());
+    auto a = connect(daemon);
+    ASSERT_TRUE(a->session->callTool("find_tools", {{"task", "remember that Dave is a chef"}}));
+    ASSERT_TRUE(a->session->callTool("stop_server", {{"server", "memory"}}));
+  }
+  ASSERT_EQ(source_.finds.load(), 1);
+  auto state = StateStore::open(file);
+  ASSERT_TRUE(state);
+  auto stored = (*state)->tools();
+  ASSERT_TRUE(stored);
+  ASSERT_TRUE(stored->contains("test:memory"));
+  EXPECT_GE(stored->at("test:memory").size(), 5U);  // server-memory's tools, with descriptions
+  Daemon daemon(DaemonOptions{}, source_, clock_, state->get());
+  EXPECT_EQ(daemon.restore(), 0);
+  auto b = connect(daemon);
+  auto found = structured(
+      b->session->callTool("find_tools", {{"task", "read the knowledge graph of entities"}}));
+  EXPECT_EQ(found["tasks"][0]["source"], "local") << found.dump();
+  EXPECT_TRUE(found["tasks"][0].value("started", false))
+      << found.dump();  // installed, started again
+  EXPECT_EQ(source_.finds.load(), 1);
+  EXPECT_EQ(source_.launches.load(), 2);
+  EXPECT_TRUE(toolNames(*b->session).contains("memory__read_graph"));
 }
 
 TEST_F(DaemonTest, AnApprovalIsRememberedAcrossRestarts) {

@@ -68,6 +68,30 @@ TEST(StateStoreTest, ServersConsentAndContainersSurviveReopening) {
   EXPECT_TRUE((*store)->containers()->empty());
 }
 
+TEST(StateStoreTest, ServerToolsSurviveReopeningAndAStartReplacesThem) {
+  const auto file = tempFile("tools");
+  {
+    auto store = StateStore::open(file);
+    ASSERT_TRUE(store) << store.error().toString();
+    ASSERT_TRUE((*store)->setTools(
+        "live:memory", {{"create_entities", "Create entities", R"({"type":"object"})"}}));
+    ASSERT_TRUE((*store)->setTools("live:memory", {{"read_graph", "Read the graph", ""},
+                                                   {"search_nodes", "Search nodes", ""}}));
+    ASSERT_TRUE((*store)->setTools("live:other", {}));
+  }
+  auto store = StateStore::open(file);
+  ASSERT_TRUE(store) << store.error().toString();
+  auto tools = (*store)->tools();
+  ASSERT_TRUE(tools) << tools.error().toString();
+  ASSERT_EQ(tools->size(), 2U);
+  const auto& memory = tools->at("live:memory");
+  ASSERT_EQ(memory.size(), 2U);
+  EXPECT_EQ(memory[0].name, "read_graph");
+  EXPECT_EQ(memory[0].description, "Read the graph");
+  EXPECT_EQ(memory[1].name, "search_nodes");
+  EXPECT_TRUE(tools->at("live:other").empty());
+}
+
 TEST(StateStoreTest, UsesWriteAheadLogging) {
   const auto file = tempFile("wal");
   auto store = StateStore::open(file);

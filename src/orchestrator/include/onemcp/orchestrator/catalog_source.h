@@ -43,6 +43,7 @@ class CatalogToolSource final : public ToolSource {
 
   Result<std::vector<Offer>> find(const std::string& task, std::size_t k) override;
   Result<std::unique_ptr<sandbox::BackendLauncher>> launcher(const Offer& offer) override;
+  [[nodiscard]] std::string kind() const override { return "catalog"; }
   // The run spec discovery gives for a catalogue entry (or why it cannot run here).
   Result<sandbox::RunSpec> runSpecFor(const CatalogServer& server);
 

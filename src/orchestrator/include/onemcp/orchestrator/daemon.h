@@ -1,7 +1,8 @@
 // The orchestrator daemon: one per user, serving every client session through one
 // McpProxy. Each session starts with only the meta-tools (find_tools, list_running,
 // drop_tools, approve_server, stop_server); find_tools splits a task, finds servers for
-// each part (running ones first, then the ToolSource), starts what may start, and adds
+// each part (the Selector: installed and running ones first, then the ToolSource),
+// starts what may start, and adds
 // their tools to that session alone, which the client learns through tools/list_changed.
 // With a StateStore, what runs, the user's approvals, the owned containers and the usage
 // history survive the daemon; restore() starts (adopts) again what ran before.
@@ -23,9 +24,11 @@
 #include "onemcp/common/result.h"
 #include "onemcp/mcp/streamable_http_server.h"
 #include "onemcp/orchestrator/secret_store.h"
+#include "onemcp/orchestrator/selector.h"
 #include "onemcp/orchestrator/state_store.h"
 #include "onemcp/orchestrator/planner.h"
 #include "onemcp/orchestrator/tool_source.h"
+#include "onemcp/orchestrator/usage_prior.h"
 #include "onemcp/orchestrator/window_tags.h"
 #include "onemcp/sandbox/proxy.h"
 
@@ -54,6 +57,10 @@ struct DaemonOptions {
   // How often the lifecycle thread (startLifecycle) looks for idle servers.
   std::chrono::milliseconds lifecycle_interval{std::chrono::seconds(30)};
   PlannerOptions planner;  // how a prompt is split into tasks (the client's model, or the splitter)
+  SelectorOptions selector;  // the local index's threshold (--local-threshold)
+  UsagePriorOptions usage;   // how much the usage history reorders candidates
+  // The encoder of the local index (the catalogue's); null: the local index is lexical.
+  std::shared_ptr<const search::Encoder> encoder;
 };
 
 class Daemon {
@@ -90,6 +97,7 @@ class Daemon {
     bool started = false;            // started for this task (false: already running)
     std::optional<Offer> needs_approval;
     std::string note;
+    Selection selection;  // where the candidates came from, and their scores
   };
 
   Result<Json> findTools(sandbox::ProxySession& session, const Json& args, mcp::RequestScope& scope);
@@ -115,6 +123,13 @@ class Daemon {
   Result<void> grant(sandbox::ProxySession& session, const std::vector<std::string>& tools);
   void touch(const std::string& session_id, const std::string& tool);
   void registerMetaTools();
+  // Remembers a started server's tools (state and local index) and rebuilds the index.
+  void rememberTools(const Offer& offer, const std::string& backend);
+  void rebuildLocalIndex();
+  // The usage prior's bonus per server id, from the state's history.
+  std::map<std::string, float> usageBonus();
+  // Starts (or reuses) the best local candidate at or above the threshold.
+  bool placeLocal(Placement& p, const Selection& selection);
 
   const DaemonOptions options_;
   ToolSource& source_;
@@ -123,6 +138,7 @@ class Daemon {
   SecretStore* const secrets_;
   WindowTags windows_;  // which HTTP sessions share an editor window (X-OneMCP-Window)
   std::unique_ptr<sandbox::McpProxy> proxy_;
+  std::unique_ptr<Selector> selector_;
   std::unique_ptr<mcp::StreamableHttpServer> http_;
 
   std::mutex start_mu_;  // one server start at a time
@@ -131,6 +147,7 @@ class Daemon {
   std::map<std::string, Offer> pending_;                          // guarded by mu_: awaiting approval
   std::map<std::string, std::list<std::string>> recent_;          // guarded by mu_: session -> tools, LRU last
   std::map<std::string, std::chrono::steady_clock::time_point> last_used_;  // guarded by mu_: backend -> last use
+  std::map<std::string, LocalServer> installed_;                  // guarded by mu_: server id -> local index entry
 
   std::mutex lifecycle_mu_;
   std::condition_variable_any lifecycle_cv_;

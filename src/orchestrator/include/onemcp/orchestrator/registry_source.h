@@ -38,6 +38,7 @@ class RegistryToolSource final : public ToolSource {
 
   Result<std::vector<Offer>> find(const std::string& task, std::size_t k) override;
   Result<std::unique_ptr<sandbox::BackendLauncher>> launcher(const Offer& offer) override;
+  [[nodiscard]] std::string kind() const override { return "registry"; }
 
  private:
   struct Entry {

@@ -1,7 +1,8 @@
 // What the daemon must not lose across a restart or a crash, in one SQLite file (WAL) under
 // the XDG data dir: the servers it installed and runs (with the offer they came from and
 // the backend name their tools carry), the user's consent decisions, the containers it
-// owns, and the usage history (one row per tool call). Usage rows are queued and written
+// owns, the tools of each server it started (the selector's local index), and the usage
+// history (one row per tool call). Usage rows are queued and written
 // in batches by a background thread, so a call never waits for the disk.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +41,14 @@ struct UsageRecord {
   bool ok = false;
 };
 
+// A tool of a server the daemon started, as its tools/list gave it: kept so that the
+// selector's local index knows an installed server's tools while it is stopped.
+struct ToolInfo {
+  std::string name;  // the server's own tool name
+  std::string description;
+  std::string input_schema;  // JSON text; may be empty
+};
+
 struct OwnedContainer {
   std::string container_id;
   std::string server_id;
@@ -57,6 +67,10 @@ class StateStore {
   Result<void> setRunning(const std::string& server_id, bool running);
   Result<void> touchServer(const std::string& backend, std::int64_t at_ms);
   Result<std::vector<ServerRecord>> servers();
+  // The tools a server had when it last started (replaces the previous list).
+  Result<void> setTools(const std::string& server_id, const std::vector<ToolInfo>& tools);
+  // Every server's stored tools, by server id.
+  Result<std::map<std::string, std::vector<ToolInfo>>> tools();
 
   // "approved" or "denied"; nullopt: never asked (or forgotten).
   Result<void> setConsent(const std::string& server_id, const std::string& decision);

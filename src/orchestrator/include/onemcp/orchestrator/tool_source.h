@@ -37,6 +37,8 @@ class ToolSource {
   // How to reach the offered server: a launcher that starts it (sandboxed), and the
   // options to attach it with. Called only once the server may start.
   virtual Result<std::unique_ptr<sandbox::BackendLauncher>> launcher(const Offer& offer) = 0;
+  // Where offers come from, as find_tools reports it ("catalog", "registry").
+  [[nodiscard]] virtual std::string kind() const { return "source"; }
 };
 
 }  // namespace onemcp::orchestrator
