@@ -79,8 +79,13 @@ Result<ConsentPolicy> parseConsentPolicy(std::string_view text) {
 }
 
 Daemon::Daemon(DaemonOptions options, ToolSource& source, const Clock& clock, StateStore* state,
-               SecretStore* secrets)
-    : options_(std::move(options)), source_(source), clock_(clock), state_(state), secrets_(secrets) {
+               SecretStore* secrets, ObjectGc* gc)
+    : options_(std::move(options)),
+      source_(source),
+      clock_(clock),
+      state_(state),
+      secrets_(secrets),
+      gc_(gc) {
   sandbox::ProxyOptions po;
   po.info = {"onemcp", "0.1.0", std::nullopt};
   po.instructions =
@@ -300,6 +305,10 @@ Result<std::string> Daemon::ensureRunning(const Offer& offer, const std::string&
   bo.call_timeout = options_.call_timeout;
   auto tracked = std::make_unique<TrackingLauncher>(
       std::move(*launcher), [this, id = offer.server_id](const std::string& container) {
+        if (gc_ != nullptr) {
+          if (auto r = gc_->recordLaunch(id, container); !r)
+            log::warn("daemon: {}", r.error().message);
+        }
         if (state_ == nullptr) return;
         std::vector<std::string> ids;
         if (!container.empty()) ids.push_back(container);
@@ -376,6 +385,7 @@ std::vector<std::string> Daemon::stopIdle() {
 
 void Daemon::startLifecycle() {
   lifecycle_ = std::jthread([this](const std::stop_token& stop) {
+    auto next_gc = clock_.now();
     while (!stop.stop_requested()) {
       {
         std::unique_lock lock(lifecycle_mu_);
@@ -383,6 +393,11 @@ void Daemon::startLifecycle() {
       }
       if (stop.stop_requested()) break;
       for (const auto& b : stopIdle()) log::info("daemon: '{}' was idle and is stopped", b);
+      if (gc_ != nullptr && clock_.now() >= next_gc) {
+        next_gc = clock_.now() + options_.gc_interval;
+        // An engine that does not answer is logged; the next round tries again.
+        if (auto round = gc_->collect(); !round) log::warn("daemon gc: {}", round.error().message);
+      }
     }
   });
 }

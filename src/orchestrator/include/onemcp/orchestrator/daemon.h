@@ -22,9 +22,10 @@
 #include "onemcp/common/clock.h"
 #include "onemcp/common/result.h"
 #include "onemcp/mcp/streamable_http_server.h"
+#include "onemcp/orchestrator/gc.h"
+#include "onemcp/orchestrator/planner.h"
 #include "onemcp/orchestrator/secret_store.h"
 #include "onemcp/orchestrator/state_store.h"
-#include "onemcp/orchestrator/planner.h"
 #include "onemcp/orchestrator/tool_source.h"
 #include "onemcp/sandbox/proxy.h"
 
@@ -52,15 +53,18 @@ struct DaemonOptions {
   std::chrono::milliseconds idle_stop{std::chrono::minutes(30)};
   // How often the lifecycle thread (startLifecycle) looks for idle servers.
   std::chrono::milliseconds lifecycle_interval{std::chrono::seconds(30)};
+  // How often the lifecycle thread runs the image/volume GC (when the daemon has one).
+  std::chrono::milliseconds gc_interval{std::chrono::hours(1)};
   PlannerOptions planner;  // how a prompt is split into tasks (the client's model, or the splitter)
 };
 
 class Daemon {
  public:
   // `state` (optional, not owned) keeps what must survive the daemon; `secrets` (optional,
-  // not owned) keeps the values servers need from the user.
+  // not owned) keeps the values servers need from the user; `gc` (optional, not owned) is
+  // told what every launch needs and removes unused images and volumes.
   Daemon(DaemonOptions options, ToolSource& source, const Clock& clock, StateStore* state = nullptr,
-         SecretStore* secrets = nullptr);
+         SecretStore* secrets = nullptr, ObjectGc* gc = nullptr);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -78,7 +82,9 @@ class Daemon {
   Result<void> stopServer(const std::string& backend);
   // Stops the servers idle for options.idle_stop; their backend names.
   std::vector<std::string> stopIdle();
-  // A thread that calls stopIdle() every options.lifecycle_interval until destruction.
+  // A thread that calls stopIdle() every options.lifecycle_interval, and the GC's
+  // collect() every options.gc_interval (the first one interval after the start), until
+  // destruction.
   void startLifecycle();
 
  private:
@@ -120,6 +126,7 @@ class Daemon {
   const Clock& clock_;
   StateStore* const state_;
   SecretStore* const secrets_;
+  ObjectGc* const gc_;
   std::unique_ptr<sandbox::McpProxy> proxy_;
   std::unique_ptr<mcp::StreamableHttpServer> http_;
 
