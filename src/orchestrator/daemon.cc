@@ -7,6 +7,7 @@
 #include "onemcp/mcp/protocol.h"
 #include "onemcp/orchestrator/lifecycle.h"
 #include "onemcp/sandbox/proxy_names.h"
+#include "onemcp_prompt.h"
 
 namespace onemcp::orchestrator {
 namespace {
@@ -95,6 +96,19 @@ Daemon::Daemon(DaemonOptions options, ToolSource& source, const Clock& clock, St
   po.on_call = [this](const sandbox::CallRecord& call) { onCall(call); };
   proxy_ = std::make_unique<sandbox::McpProxy>(std::move(po), clock_);
   registerMetaTools();
+  (void)proxy_->addLocalPrompt(onemcpPromptDefinition(),
+                               [this](ProxySession& s, const Json& a, mcp::RequestScope& sc) {
+                                 return onemcpPrompt(s, a, sc);
+                               });
+}
+
+Result<Json> Daemon::onemcpPrompt(ProxySession& session, const Json& args,
+                                  mcp::RequestScope& scope) {
+  auto task = onemcpPromptTask(args);
+  if (!task) return fail(task.error());
+  auto found = findTools(session, Json{{"task", *task}}, scope);
+  if (!found) return fail(found.error());
+  return onemcpPromptResult(*task, found->value("structuredContent", Json::object()));
 }
 
 Daemon::~Daemon() {

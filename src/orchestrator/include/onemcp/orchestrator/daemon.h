@@ -120,6 +120,9 @@ class Daemon {
   Result<void> grant(sandbox::ProxySession& session, const std::vector<std::string>& tools);
   void touch(const std::string& session_id, const std::string& tool);
   void registerMetaTools();
+  // The /onemcp prompt: find_tools' flow for the session, answered as messages.
+  Result<Json> onemcpPrompt(sandbox::ProxySession& session, const Json& args,
+                            mcp::RequestScope& scope);
 
   const DaemonOptions options_;
   ToolSource& source_;
