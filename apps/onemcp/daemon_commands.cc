@@ -260,6 +260,10 @@ int daemonGc(const DaemonArgs& flags, bool dry_run) {
     return 0;
   }
   auto offline = openOffline(paths);
+  if (!offline && offline.error().code == ErrorCode::kNotFound) {
+    std::printf("nothing to remove: %s\n", offline.error().message.c_str());
+    return 0;
+  }
   if (!offline) return fail1(offline.error());
   SystemClock clock;
   ObjectGc gc(*offline->engine.docker, *offline->state, clock, gcOptions(*configured, paths));
