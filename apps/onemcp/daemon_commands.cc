@@ -25,6 +25,7 @@
 #include "onemcp/orchestrator/catalog_source.h"
 #include "onemcp/orchestrator/daemon.h"
 #include "onemcp/orchestrator/daemon_files.h"
+#include "onemcp/orchestrator/gc.h"
 #include "onemcp/orchestrator/registry_source.h"
 #include "onemcp/orchestrator/stdio_bridge.h"
 #include "onemcp/registry/catalog_import.h"
@@ -48,6 +49,7 @@ struct DaemonArgs {
   std::string registry;   // empty: registry.url from the configuration (default: none)
   bool sampling = true;   // false: --no-sampling; else daemon.sampling from the configuration
   double local_threshold = -1;  // < 0: daemon.local_threshold from the configuration, else measured
+  int gc_days = -1;       // <0: daemon.gc_days from the configuration (default 30); 0: GC off
 };
 
 // The settings a flag left unset, from $XDG_CONFIG_HOME/onemcp/config.json and ONEMCP_*
@@ -59,6 +61,7 @@ Result<DaemonArgs> withConfiguration(DaemonArgs a) {
   config.define("daemon.consent", "verified");
   config.define("daemon.sampling", true);
   config.define("daemon.local_threshold", nullptr);
+  config.define("daemon.gc_days", 30);
   if (auto r = config.loadFile(Config::defaultFile(Paths::resolve(processEnv()))); !r) return fail(r.error());
   config.loadEnvironment(processEnv());
   if (a.registry.empty()) a.registry = config.getString("registry.url");
@@ -76,6 +79,14 @@ Result<DaemonArgs> withConfiguration(DaemonArgs a) {
       a.local_threshold = entry->value.get<double>();
     }
   }
+  if (a.gc_days < 0) {
+    const std::int64_t days = config.getInt("daemon.gc_days");
+    if (days < 0 || days > 36500) {
+      return fail(ErrorCode::kInvalidInput,
+                  "daemon.gc_days must be 0 (off) to 36500 days; got " + std::to_string(days));
+    }
+    a.gc_days = static_cast<int>(days);
+  }
   return a;
 }
 
@@ -92,6 +103,13 @@ std::string defaultOwner(const DaemonPaths& paths) {
   char hex[9];
   std::snprintf(hex, sizeof hex, "%08x", h);
   return "daemon-" + std::to_string(::getuid()) + "-" + hex;
+}
+
+// The GC of this daemon's images and volumes (gc.h), with the days the flags or the
+// configuration give.
+GcOptions gcOptions(const DaemonArgs& a, const DaemonPaths& paths) {
+  return GcOptions{std::chrono::hours(24 * static_cast<std::int64_t>(a.gc_days)),
+                   a.owner.empty() ? defaultOwner(paths) : a.owner};
 }
 
 int fail1(const Error& e) {
@@ -192,7 +210,9 @@ int runDaemon(const DaemonArgs& flags) {
   options.encoder = encoder;
   if (a.local_threshold >= 0)
     options.selector.local_threshold = static_cast<float>(a.local_threshold);
-  Daemon daemon(options, **source, clock, state->get(), &secrets);
+  // Records what every launch needs even with GC off, so that turning it on knows.
+  ObjectGc gc(*sb->docker, **state, clock, gcOptions(a, paths));
+  Daemon daemon(options, **source, clock, state->get(), &secrets, &gc);
   // What ran before a crash runs again (its containers adopted); the rest is removed.
   const int restored = daemon.restore();
   std::set<std::string> keep;
@@ -230,7 +250,77 @@ std::vector<std::string> runFlags(const DaemonArgs& a) {
   if (!a.sampling) out.emplace_back("--no-sampling");
   if (a.local_threshold >= 0)
     out.insert(out.end(), {"--local-threshold", std::to_string(a.local_threshold)});
+  if (a.gc_days >= 0) out.insert(out.end(), {"--gc-days", std::to_string(a.gc_days)});
   return out;
+}
+
+// The state database and the engine, for the commands that act on them beside a daemon
+// (SQLite in WAL mode lets both write).
+struct Offline {
+  std::unique_ptr<StateStore> state;
+  Sandbox engine;
+};
+
+Result<Offline> openOffline(const DaemonPaths& paths) {
+  if (!std::filesystem::exists(paths.state_db)) {
+    return fail(ErrorCode::kNotFound,
+                "no daemon state at " + paths.state_db.string() + ": nothing recorded yet");
+  }
+  auto state = StateStore::open(paths.state_db);
+  if (!state) return fail(state.error());
+  auto sb = openSandbox(false);
+  if (!sb) return fail(sb.error());
+  return Offline{std::move(*state), std::move(*sb)};
+}
+
+// `onemcp daemon gc [--dry-run]`: one GC round now, as the daemon's lifecycle thread runs
+// it every hour. A CLI command rather than a meta-tool: removing caches is the user's
+// business, not a model's, and a meta-tool would cost every session its schema tokens.
+int daemonGc(const DaemonArgs& flags, bool dry_run) {
+  auto configured = withConfiguration(flags);
+  if (!configured) return fail1(configured.error());
+  const DaemonPaths paths = daemonPaths();
+  if (configured->gc_days == 0) {
+    std::printf("GC is off (--gc-days 0 or daemon.gc_days 0)\n");
+    return 0;
+  }
+  auto offline = openOffline(paths);
+  if (!offline && offline.error().code == ErrorCode::kNotFound) {
+    std::printf("nothing to remove: %s\n", offline.error().message.c_str());
+    return 0;
+  }
+  if (!offline) return fail1(offline.error());
+  SystemClock clock;
+  ObjectGc gc(*offline->engine.docker, *offline->state, clock, gcOptions(*configured, paths));
+  auto round = gc.collect(dry_run);
+  if (!round) return fail1(round.error());
+  for (const auto& i : round->removed) {
+    std::printf("%s %s %s (%s)\n", dry_run ? "would remove" : "removed", i.object.kind.c_str(),
+                i.object.name.c_str(), i.detail.c_str());
+  }
+  for (const auto& i : round->failed) {
+    std::printf("kept %s %s: %s\n", i.object.kind.c_str(), i.object.name.c_str(), i.detail.c_str());
+  }
+  std::printf(
+      "%zu %s, %zu kept by the engine (unused for %d days or more; data volumes are never "
+      "removed by GC)\n",
+      round->removed.size(), dry_run ? "to remove" : "removed", round->failed.size(),
+      configured->gc_days);
+  return round->failed.empty() ? 0 : 1;
+}
+
+// `onemcp daemon remove-data SERVER_ID`: the user's explicit removal of a server's data
+// volume (e.g. server-memory's memory.jsonl), which no GC ever removes.
+int daemonRemoveData(const DaemonArgs& flags, const std::string& server_id) {
+  const DaemonPaths paths = daemonPaths();
+  auto offline = openOffline(paths);
+  if (!offline) return fail1(offline.error());
+  SystemClock clock;
+  ObjectGc gc(*offline->engine.docker, *offline->state, clock, gcOptions(flags, paths));
+  auto removed = gc.removeServerData(server_id);
+  if (!removed) return fail1(removed.error());
+  for (const auto& v : *removed) std::printf("removed data volume %s\n", v.c_str());
+  return 0;
 }
 
 // Starts `onemcp daemon run FLAGS` in its own session, its output appended to the log file.
@@ -345,6 +435,10 @@ void addDaemonCommands(CLI::App& app, CommandRegistry& registry) {
                     "Stop a server no session used for this long (0: never)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    cmd->add_option("--gc-days", a->gc_days,
+                    "Remove package volumes and built images no server used for this many days "
+                    "(0: never; default: daemon.gc_days, else 30). Data volumes are never removed")
+        ->check(CLI::Range(0, 36500));
     cmd->add_option("--sandbox-owner", a->owner,
                     "Owner label of the daemon's containers (default daemon-<uid>-<hash of the "
                     "state file>); a restarted daemon adopts or removes the containers of this owner");
@@ -355,6 +449,24 @@ void addDaemonCommands(CLI::App& app, CommandRegistry& registry) {
   auto* start = daemon->add_subcommand("start", "Start the daemon (with these flags) unless it runs");
   addFlags(start);
   start->callback([a, &registry] { registry.setExitCode(daemonStart(*a)); });
+  auto dry_run = std::make_shared<bool>(false);
+  auto* gc = daemon->add_subcommand(
+      "gc", "Remove the images and volumes no server used for --gc-days days, now");
+  gc->add_flag("--dry-run", *dry_run, "Only list what would be removed");
+  gc->add_option("--gc-days", a->gc_days, "Days unused (default: daemon.gc_days, else 30)")
+      ->check(CLI::Range(1, 36500));
+  gc->add_option("--sandbox-owner", a->owner,
+                 "The daemon's owner label (default: as `daemon run`)");
+  gc->callback([a, dry_run, &registry] { registry.setExitCode(daemonGc(*a, *dry_run)); });
+  auto server_id = std::make_shared<std::string>();
+  auto* rm = daemon->add_subcommand(
+      "remove-data", "Remove a stopped server's data volume (its own data: never removed by GC)");
+  rm->add_option("server_id", *server_id, "The server's name (as list_running shows it) or its id")
+      ->required();
+  rm->add_option("--sandbox-owner", a->owner,
+                 "The daemon's owner label (default: as `daemon run`)");
+  rm->callback(
+      [a, server_id, &registry] { registry.setExitCode(daemonRemoveData(*a, *server_id)); });
   daemon->add_subcommand("stop", "Stop the daemon")->callback([&registry] { registry.setExitCode(daemonStop()); });
   daemon->add_subcommand("status", "Is the daemon running, and where")->callback([&registry] {
     registry.setExitCode(daemonStatus());

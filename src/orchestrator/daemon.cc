@@ -7,6 +7,7 @@
 #include "onemcp/mcp/protocol.h"
 #include "onemcp/orchestrator/lifecycle.h"
 #include "onemcp/sandbox/proxy_names.h"
+#include "onemcp_prompt.h"
 
 namespace onemcp::orchestrator {
 namespace {
@@ -79,8 +80,13 @@ Result<ConsentPolicy> parseConsentPolicy(std::string_view text) {
 }
 
 Daemon::Daemon(DaemonOptions options, ToolSource& source, const Clock& clock, StateStore* state,
-               SecretStore* secrets)
-    : options_(std::move(options)), source_(source), clock_(clock), state_(state), secrets_(secrets) {
+               SecretStore* secrets, ObjectGc* gc)
+    : options_(std::move(options)),
+      source_(source),
+      clock_(clock),
+      state_(state),
+      secrets_(secrets),
+      gc_(gc) {
   sandbox::ProxyOptions po;
   po.info = {"onemcp", "0.1.0", std::nullopt};
   po.instructions =
@@ -105,6 +111,19 @@ Daemon::Daemon(DaemonOptions options, ToolSource& source, const Clock& clock, St
     }
   }
   rebuildLocalIndex();
+  (void)proxy_->addLocalPrompt(onemcpPromptDefinition(),
+                               [this](ProxySession& s, const Json& a, mcp::RequestScope& sc) {
+                                 return onemcpPrompt(s, a, sc);
+                               });
+}
+
+Result<Json> Daemon::onemcpPrompt(ProxySession& session, const Json& args,
+                                  mcp::RequestScope& scope) {
+  auto task = onemcpPromptTask(args);
+  if (!task) return fail(task.error());
+  auto found = findTools(session, Json{{"task", *task}}, scope);
+  if (!found) return fail(found.error());
+  return onemcpPromptResult(*task, found->value("structuredContent", Json::object()));
 }
 
 Daemon::~Daemon() {
@@ -327,6 +346,10 @@ Result<std::string> Daemon::ensureRunning(const Offer& offer, const std::string&
   bo.call_timeout = options_.call_timeout;
   auto tracked = std::make_unique<TrackingLauncher>(
       std::move(*launcher), [this, id = offer.server_id](const std::string& container) {
+        if (gc_ != nullptr) {
+          if (auto r = gc_->recordLaunch(id, container); !r)
+            log::warn("daemon: {}", r.error().message);
+        }
         if (state_ == nullptr) return;
         std::vector<std::string> ids;
         if (!container.empty()) ids.push_back(container);
@@ -439,6 +462,7 @@ std::vector<std::string> Daemon::stopIdle() {
 
 void Daemon::startLifecycle() {
   lifecycle_ = std::jthread([this](const std::stop_token& stop) {
+    auto next_gc = clock_.now();
     while (!stop.stop_requested()) {
       {
         std::unique_lock lock(lifecycle_mu_);
@@ -446,6 +470,11 @@ void Daemon::startLifecycle() {
       }
       if (stop.stop_requested()) break;
       for (const auto& b : stopIdle()) log::info("daemon: '{}' was idle and is stopped", b);
+      if (gc_ != nullptr && clock_.now() >= next_gc) {
+        next_gc = clock_.now() + options_.gc_interval;
+        // An engine that does not answer is logged; the next round tries again.
+        if (auto round = gc_->collect(); !round) log::warn("daemon gc: {}", round.error().message);
+      }
     }
   });
 }

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,13 @@ CREATE TABLE IF NOT EXISTS usage (
   latency_us INTEGER NOT NULL,
   ok INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS usage_by_tool ON usage (server, tool);
+CREATE TABLE IF NOT EXISTS objects (
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  server_id TEXT NOT NULL,
+  current INTEGER NOT NULL,
+  last_used_ms INTEGER NOT NULL,
+  PRIMARY KEY (kind, name, server_id));
 )sql";
 
 json offerJson(const Offer& o) {
@@ -297,6 +305,63 @@ Result<std::vector<OwnedContainer>> StateStore::containers() {
   while ((rc = s.step()) == SQLITE_ROW) out.push_back({s.text(0), s.text(1)});
   if (rc != SQLITE_DONE) return fail(s.error("reading containers"));
   return out;
+}
+
+Result<void> StateStore::recordObjects(const std::string& server_id,
+                                       const std::vector<ServerObject>& objects,
+                                       std::int64_t at_ms) {
+  std::lock_guard lock(db_mu_);
+  // Objects of earlier launches stop being current and keep the server's last use so far.
+  Stmt old(db_,
+           "UPDATE objects SET current = 0, last_used_ms = max(last_used_ms, coalesce((SELECT "
+           "max(s.last_used_ms, coalesce((SELECT max(u.at_ms) FROM usage u WHERE u.server = "
+           "s.backend), 0)) FROM servers s WHERE s.server_id = objects.server_id), 0)) "
+           "WHERE server_id = ? AND current = 1");
+  old.bind(1, server_id);
+  if (auto r = old.run("updating the objects of " + server_id); !r) return r;
+  for (const auto& o : objects) {
+    Stmt s(
+        db_,
+        "INSERT INTO objects (kind, name, server_id, current, last_used_ms) VALUES (?, ?, ?, 1, ?) "
+        "ON CONFLICT(kind, name, server_id) DO UPDATE SET current = 1, "
+        "last_used_ms = max(last_used_ms, excluded.last_used_ms)");
+    s.bind(1, o.kind).bind(2, o.name).bind(3, server_id).bind(4, at_ms);
+    if (auto r = s.run("saving object " + o.name); !r) return r;
+  }
+  return {};
+}
+
+Result<std::vector<ObjectRecord>> StateStore::objects() {
+  std::lock_guard lock(db_mu_);
+  // A current object was used when its server was: started (servers.last_used_ms) or
+  // called (the usage history, by backend name).
+  Stmt s(db_,
+         "SELECT o.kind, o.name, o.server_id, CASE WHEN o.current = 1 THEN max(o.last_used_ms, "
+         "coalesce(s.last_used_ms, 0), coalesce((SELECT max(u.at_ms) FROM usage u WHERE u.server = "
+         "s.backend), 0)) ELSE o.last_used_ms END, o.current = 1 AND coalesce(s.running, 0) = 1 "
+         "FROM objects o LEFT JOIN servers s ON s.server_id = o.server_id ORDER BY o.kind, o.name");
+  std::vector<ObjectRecord> out;
+  int rc = 0;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    ServerObject object{s.text(0), s.text(1)};
+    if (out.empty() || out.back().object.kind != object.kind ||
+        out.back().object.name != object.name) {
+      out.push_back({std::move(object), {}, 0, false});
+    }
+    auto& r = out.back();
+    r.server_ids.push_back(s.text(2));
+    r.last_used_ms = std::max(r.last_used_ms, s.integer(3));
+    r.in_use = r.in_use || s.integer(4) != 0;
+  }
+  if (rc != SQLITE_DONE) return fail(s.error("reading objects"));
+  return out;
+}
+
+Result<void> StateStore::forgetObject(const ServerObject& object) {
+  std::lock_guard lock(db_mu_);
+  Stmt s(db_, "DELETE FROM objects WHERE kind = ? AND name = ?");
+  s.bind(1, object.kind).bind(2, object.name);
+  return s.run("forgetting object " + object.name);
 }
 
 void StateStore::recordUsage(UsageRecord record) {

@@ -367,6 +367,7 @@ class EngineClient final : public DockerClient {
     info.id = str(j, "Id");
     info.name = str(j, "Name");
     if (!info.name.empty() && info.name[0] == '/') info.name.erase(0, 1);
+    info.image_id = str(j, "Image");
     info.restart_count = j.value("RestartCount", 0);
     if (j.contains("Config") && j["Config"].is_object()) {
       info.image = str(j["Config"], "Image");
@@ -392,6 +393,9 @@ class EngineClient final : public DockerClient {
       for (const auto& [name, n] : net["Networks"].items()) {
         info.network_ips[name] = str(n, "IPAddress");
       }
+    }
+    for (const auto& m : j.value("Mounts", json::array())) {
+      if (m.is_object() && str(m, "Type") == "volume") info.volumes.push_back(str(m, "Name"));
     }
     return info;
   }

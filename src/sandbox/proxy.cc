@@ -172,6 +172,11 @@ Result<void> McpProxy::rebuild(const Backend* origin, ListKind kind) {
     next->tools.emplace(name, ProxyRoute{nullptr, name, handler});
     next->tool_list.push_back(ProxyToolEntry{name, def, true});
   }
+  for (const auto& [def, handler] : local_prompts_) {
+    const std::string name = def.value("name", "");
+    next->prompts.emplace(name, ProxyRoute{nullptr, name, handler});
+    next->prompt_list.push_back(def);
+  }
   for (const auto& e : entries) {
     const auto& b = e->backend;
     const BackendLists lists = b->lists();
@@ -377,6 +382,27 @@ Result<void> McpProxy::addLocalTool(mcp::Tool tool, LocalToolHandler handler) {
     local_.emplace_back(Json(tool), std::make_shared<const LocalToolHandler>(std::move(handler)));
   }
   return rebuild(nullptr, ListKind::kTools);
+}
+
+Result<void> McpProxy::addLocalPrompt(mcp::Prompt prompt, LocalPromptHandler handler) {
+  if (!isExposableName(prompt.name)) {
+    return fail(ErrorCode::kInvalidInput,
+                "'" + prompt.name + "' is not a valid exposed prompt name");
+  }
+  {
+    std::lock_guard lock(rebuild_mu_);
+    if (names_.nameOf(promptOwner(kLocalOwner), prompt.name)) {
+      return fail(ErrorCode::kInvalidInput, "a local prompt '" + prompt.name + "' already exists");
+    }
+    auto name = names_.assign(promptOwner(kLocalOwner), "", prompt.name);
+    if (!name || *name != prompt.name) {
+      return fail(ErrorCode::kInvalidInput,
+                  "the prompt name '" + prompt.name + "' is already taken");
+    }
+    local_prompts_.emplace_back(Json(prompt),
+                                std::make_shared<const LocalPromptHandler>(std::move(handler)));
+  }
+  return rebuild(nullptr, ListKind::kPrompts);
 }
 
 Result<Json> McpProxy::forward(ProxySession& session, const std::shared_ptr<Backend>& backend,

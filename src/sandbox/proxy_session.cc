@@ -280,6 +280,8 @@ Result<Json> ProxySession::getPrompt(const Json& params, mcp::RequestScope& scop
   if (it == cat->prompts.end()) {
     return fail(ErrorCode::kInvalidParams, "unknown prompt '" + *name + "'");
   }
+  if (it->second.local)
+    return (*it->second.local)(*this, params.value("arguments", Json::object()), scope);
   Json forwarded = params;
   forwarded["name"] = it->second.original;
   return proxy_.forward(*this, it->second.backend, std::string(mcp::method::kPromptsGet),
@@ -294,6 +296,9 @@ Result<Json> ProxySession::complete(const Json& params, mcp::RequestScope& scope
   std::shared_ptr<Backend> owner;
   if (type == "ref/prompt") {
     auto it = cat->prompts.find(ref.value("name", ""));
+    if (it != cat->prompts.end() && it->second.local) {
+      return Json{{"completion", {{"values", Json::array()}}}};  // local prompts suggest nothing
+    }
     if (it != cat->prompts.end()) {
       owner = it->second.backend;
       forwarded["ref"]["name"] = it->second.original;

@@ -468,6 +468,54 @@ TEST_F(DaemonTest, IdleServersAreStoppedAfterTheConfiguredTime) {
   EXPECT_EQ(source_.launches.load(), 3);
 }
 
+TEST_F(DaemonTest, TheOnemcpPromptRunsTheFindToolsFlowAndSaysWhatIsNowCallable) {
+  source_.memory_verified = true;
+  Daemon daemon(DaemonOptions{}, source_, clock_);
+  auto a = connect(daemon);
+  auto listed = a->session->listPrompts();
+  ASSERT_TRUE(listed) << listed.error().toString();
+  ASSERT_EQ(listed->prompts.size(), 1U);
+  EXPECT_EQ(listed->prompts[0].name, "onemcp");
+  ASSERT_EQ(listed->prompts[0].arguments.size(), 1U);
+  EXPECT_EQ(listed->prompts[0].arguments[0].name, "task");
+  EXPECT_TRUE(listed->prompts[0].arguments[0].required.value_or(false));
+
+  const std::string task = "1. remember that Alice works at Acme 2. echo hello back to me";
+  auto got = a->session->getPrompt("onemcp", {{"task", task}});
+  ASSERT_TRUE(got) << got.error().toString();
+  ASSERT_EQ(got->messages.size(), 1U);
+  EXPECT_EQ(got->messages[0].role, "user");
+  const std::string said = got->messages[0].content.value("text", "");
+  EXPECT_EQ(said.rfind(task, 0), 0U) << said;  // the user's task comes first
+  EXPECT_NE(said.find("memory__create_entities"), std::string::npos) << said;
+  EXPECT_NE(said.find("everything__echo"), std::string::npos) << said;
+  // The tools were granted to this session, and the client was told.
+  EXPECT_GE(a->list_changed.load(), 1);
+  auto names = toolNames(*a->session);
+  EXPECT_TRUE(names.contains("memory__read_graph"));
+  EXPECT_EQ(text(a->session->callTool("everything__echo", {{"message", "hi"}})), "Echo: hi");
+}
+
+TEST_F(DaemonTest, TheOnemcpPromptSaysWhatWaitsForApprovalAndNeedsATask) {
+  Daemon daemon(DaemonOptions{}, source_, clock_);
+  auto a = connect(daemon);
+  auto got = a->session->getPrompt("onemcp", {{"task", "remember that Alice works at Acme"}});
+  ASSERT_TRUE(got) << got.error().toString();
+  const std::string said = got->messages.at(0).content.value("text", "");
+  EXPECT_NE(said.find("waits for approval"), std::string::npos) << said;
+  EXPECT_NE(said.find("approve_server {\"server_id\": \"test:memory\"}"), std::string::npos)
+      << said;
+  EXPECT_EQ(source_.launches.load(), 0);  // nothing started without consent
+
+  for (const auto& args :
+       {std::map<std::string, std::string>{}, std::map<std::string, std::string>{{"task", "  "}}}) {
+    auto missing = a->session->getPrompt("onemcp", args);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::kInvalidParams) << missing.error().toString();
+    EXPECT_NE(missing.error().message.find("'task'"), std::string::npos) << missing.error().message;
+  }
+}
+
 // Everything the daemon logs while a test runs, at every level.
 class LogCapture {
  public:

@@ -23,10 +23,11 @@
 #include "onemcp/common/clock.h"
 #include "onemcp/common/result.h"
 #include "onemcp/mcp/streamable_http_server.h"
+#include "onemcp/orchestrator/gc.h"
+#include "onemcp/orchestrator/planner.h"
 #include "onemcp/orchestrator/secret_store.h"
 #include "onemcp/orchestrator/selector.h"
 #include "onemcp/orchestrator/state_store.h"
-#include "onemcp/orchestrator/planner.h"
 #include "onemcp/orchestrator/tool_source.h"
 #include "onemcp/orchestrator/usage_prior.h"
 #include "onemcp/orchestrator/window_tags.h"
@@ -56,6 +57,8 @@ struct DaemonOptions {
   std::chrono::milliseconds idle_stop{std::chrono::minutes(30)};
   // How often the lifecycle thread (startLifecycle) looks for idle servers.
   std::chrono::milliseconds lifecycle_interval{std::chrono::seconds(30)};
+  // How often the lifecycle thread runs the image/volume GC (when the daemon has one).
+  std::chrono::milliseconds gc_interval{std::chrono::hours(1)};
   PlannerOptions planner;  // how a prompt is split into tasks (the client's model, or the splitter)
   SelectorOptions selector;  // the local index's threshold (--local-threshold)
   UsagePriorOptions usage;   // how much the usage history reorders candidates
@@ -66,9 +69,10 @@ struct DaemonOptions {
 class Daemon {
  public:
   // `state` (optional, not owned) keeps what must survive the daemon; `secrets` (optional,
-  // not owned) keeps the values servers need from the user.
+  // not owned) keeps the values servers need from the user; `gc` (optional, not owned) is
+  // told what every launch needs and removes unused images and volumes.
   Daemon(DaemonOptions options, ToolSource& source, const Clock& clock, StateStore* state = nullptr,
-         SecretStore* secrets = nullptr);
+         SecretStore* secrets = nullptr, ObjectGc* gc = nullptr);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -86,7 +90,9 @@ class Daemon {
   Result<void> stopServer(const std::string& backend);
   // Stops the servers idle for options.idle_stop; their backend names.
   std::vector<std::string> stopIdle();
-  // A thread that calls stopIdle() every options.lifecycle_interval until destruction.
+  // A thread that calls stopIdle() every options.lifecycle_interval, and the GC's
+  // collect() every options.gc_interval (the first one interval after the start), until
+  // destruction.
   void startLifecycle();
 
  private:
@@ -130,6 +136,9 @@ class Daemon {
   std::map<std::string, float> usageBonus();
   // Starts (or reuses) the best local candidate at or above the threshold.
   bool placeLocal(Placement& p, const Selection& selection);
+  // The /onemcp prompt: find_tools' flow for the session, answered as messages.
+  Result<Json> onemcpPrompt(sandbox::ProxySession& session, const Json& args,
+                            mcp::RequestScope& scope);
 
   const DaemonOptions options_;
   ToolSource& source_;
@@ -137,6 +146,7 @@ class Daemon {
   StateStore* const state_;
   SecretStore* const secrets_;
   WindowTags windows_;  // which HTTP sessions share an editor window (X-OneMCP-Window)
+  ObjectGc* const gc_;
   std::unique_ptr<sandbox::McpProxy> proxy_;
   std::unique_ptr<Selector> selector_;
   std::unique_ptr<mcp::StreamableHttpServer> http_;

@@ -1,7 +1,8 @@
 // What the daemon must not lose across a restart or a crash, in one SQLite file (WAL) under
 // the XDG data dir: the servers it installed and runs (with the offer they came from and
 // the backend name their tools carry), the user's consent decisions, the containers it
-// owns, the tools of each server it started (the selector's local index), and the usage
+// owns, the tools of each server it started (the selector's local index), the engine objects
+// (images, volumes) each launch needed, for the GC, and the usage
 // history (one row per tool call). Usage rows are queued and written
 // in batches by a background thread, so a call never waits for the disk.
 #pragma once
@@ -54,6 +55,23 @@ struct OwnedContainer {
   std::string server_id;
 };
 
+// An engine object a server's container needed at a launch: its image (by id) or a
+// volume it mounted (by name). The GC (gc.h) removes the expired ones it may remove.
+struct ServerObject {
+  std::string kind;  // "image" or "volume"
+  std::string name;  // image id ("sha256:…") or volume name
+};
+
+// One recorded object, with its last use over every server that needed it.
+struct ObjectRecord {
+  ServerObject object;
+  std::vector<std::string> server_ids;
+  // Ms since the epoch: the object's last launch, or, while it is what a server needs now
+  // (its latest launch), that server's last use (its start or its last call).
+  std::int64_t last_used_ms = 0;
+  bool in_use = false;  // what a running server needs now
+};
+
 class StateStore {
  public:
   // Opens (creating) the database at `path` (":memory:" for a private one) in WAL mode.
@@ -79,6 +97,14 @@ class StateStore {
   // The containers the daemon owns now (replaces the server's previous ones).
   Result<void> setContainers(const std::string& server_id, const std::vector<std::string>& ids);
   Result<std::vector<OwnedContainer>> containers();
+
+  // What the server's container needed at its launch at `at_ms`: these objects become
+  // the server's current ones, and the objects of its earlier launches keep their last use.
+  Result<void> recordObjects(const std::string& server_id, const std::vector<ServerObject>& objects,
+                             std::int64_t at_ms);
+  Result<std::vector<ObjectRecord>> objects();
+  // Forgets an object (it was removed).
+  Result<void> forgetObject(const ServerObject& object);
 
   // Queues one usage row; never blocks on the database.
   void recordUsage(UsageRecord record);

@@ -101,12 +101,14 @@ struct ContainerState {
 struct ContainerInfo {
   std::string id;
   std::string name;
-  std::string image;
+  std::string image;     // as the container was created with it ("onemcp/node:22-…")
+  std::string image_id;  // the image it runs ("sha256:…")
   Labels labels;
   ContainerState state;
   int restart_count = 0;
   std::map<std::uint16_t, std::uint16_t> published;  // container port -> host port
   std::map<std::string, std::string> network_ips;    // network name -> IPv4
+  std::vector<std::string> volumes;                  // names of the named volumes mounted
 };
 
 struct ContainerSummary {

@@ -47,6 +47,9 @@ class ProxySession;
 // `scope`) and returns the tools/call result as JSON.
 using LocalToolHandler =
     std::function<Result<Json>(ProxySession& session, const Json& arguments, mcp::RequestScope& scope)>;
+// A prompt the proxy answers itself (the orchestrator's /onemcp), run like a local tool;
+// it gets the prompts/get arguments and returns the prompts/get result as JSON.
+using LocalPromptHandler = LocalToolHandler;
 
 struct ProxyOptions {
   mcp::Implementation info{"onemcp-proxy", "0.1.0", std::nullopt};
@@ -144,6 +147,9 @@ class McpProxy {
   // Adds a tool answered by `handler`, exposed under its own name to every session.
   // Refused when the name is taken or not exposable.
   Result<void> addLocalTool(mcp::Tool tool, LocalToolHandler handler);
+  // Adds a prompt answered by `handler`, listed to every session under its own name.
+  // Refused when the name is taken or not exposable.
+  Result<void> addLocalPrompt(mcp::Prompt prompt, LocalPromptHandler handler);
 
   // Serves one client session over `transport` until it closes.
   Result<std::shared_ptr<ProxySession>> serve(std::shared_ptr<mcp::Transport> transport);
@@ -189,6 +195,8 @@ class McpProxy {
   std::mutex rebuild_mu_;  // serialises catalog rebuilds and attach/detach
   NameTable names_;        // guarded by rebuild_mu_
   std::vector<std::pair<Json, std::shared_ptr<const LocalToolHandler>>> local_;  // rebuild_mu_
+  std::vector<std::pair<Json, std::shared_ptr<const LocalPromptHandler>>>
+      local_prompts_;  // rebuild_mu_
   mutable std::mutex catalog_mu_;
   std::shared_ptr<const ProxyCatalog> catalog_;             // guarded by catalog_mu_
   std::vector<std::shared_ptr<Entry>> entries_;             // guarded by catalog_mu_
