@@ -6,7 +6,11 @@
 // `onemcp-inproc` is an McpProxy in this process behind an in-memory transport: the
 // proxy's own cost without the extra process hop that `onemcp proxy` over stdio adds.
 // Per path: p50/p99 of --calls sequential calls after --warmup, and calls/s with
-// --clients concurrent sessions. A peer that cannot start is reported unavailable;
+// --clients concurrent sessions; `front_cpu_us` is the CPU time (user + system, all its
+// threads, from /proc/PID/task/*/schedstat) that the process the client talks to spent
+// per sequential call: the proxy itself (for `direct`, server-everything), a figure the
+// machine's load does not move the way it moves wall-clock latency.
+// A peer that cannot start is reported unavailable;
 // any error on the direct or OneMCP paths makes the program exit non-zero.
 //   sandbox_proxy_bench [--calls=N] [--warmup=N] [--clients=N] [--client_calls=N]
 //                       [--paths=direct,onemcp-stdio,...] [benchmark flags]
@@ -151,6 +155,18 @@ class Child {
     return line;
   }
   bool running() { return !proc_->tryWait().has_value(); }
+  // CPU time the process has run so far, all threads, in ns (0 if unreadable).
+  std::uint64_t cpuNs() const {
+    std::uint64_t total = 0;
+    std::error_code ec;
+    const auto dir = std::filesystem::path("/proc") / std::to_string(proc_->pid()) / "task";
+    for (const auto& task : std::filesystem::directory_iterator(dir, ec)) {
+      std::ifstream in(task.path() / "schedstat");
+      std::uint64_t ns = 0;
+      if (in >> ns) total += ns;
+    }
+    return total;
+  }
   std::string tail() {
     std::lock_guard lock(mu_);
     return log_.size() > 600 ? log_.substr(log_.size() - 600) : log_;
@@ -425,6 +441,10 @@ void BM_Echo(benchmark::State& state, const PathDef& def) {
   }
   std::vector<double> us;
   us.reserve(static_cast<std::size_t>(state.max_iterations));
+  // The process this client talks to: its own stdio server or proxy, or the HTTP front.
+  Child* measured =
+      client->child ? client->child.get() : (front && front->child ? front->child.get() : nullptr);
+  const std::uint64_t cpu0 = measured ? measured->cpuNs() : 0;
   int i = 0;
   for (auto _ : state) {
     const auto t0 = Clock::now();
@@ -443,6 +463,10 @@ void BM_Echo(benchmark::State& state, const PathDef& def) {
   state.counters["p50_us"] = at(0.50);
   state.counters["p99_us"] = at(0.99);
   state.counters["calls"] = static_cast<double>(us.size());
+  if (measured && !us.empty()) {
+    state.counters["front_cpu_us"] =
+        static_cast<double>(measured->cpuNs() - cpu0) / 1000.0 / static_cast<double>(us.size());
+  }
   if (def.name == "direct") g_direct_p50 = at(0.50);
   if (g_direct_p50 >= 0) state.counters["overhead_us"] = at(0.50) - g_direct_p50;
   state.SetLabel(client->tool);

@@ -34,16 +34,17 @@ const median = xs => {
 const key = b => b.name.split("/").slice(0, 2).join("/");  // "Echo/direct"
 const failed = b => b.error_occurred || (b.skipped !== undefined && b.skipped !== 0 && b.skipped !== false);
 const paths = [];
-const figures = {};  // path -> {p50: [], p99: [], overhead: [], rate: [], errors: [], tool}
+const figures = {};  // path -> {p50: [], p99: [], overhead: [], rate: [], cpu: [], errors: [], tool}
 for (const run of runs) {
   const direct = run.find(b => key(b) === "Echo/direct" && !failed(b));
   for (const b of run) {
     const [kind, path] = key(b).split("/");
-    if (!figures[path]) { figures[path] = {p50: [], p99: [], overhead: [], rate: [], errors: []}; paths.push(path); }
+    if (!figures[path]) { figures[path] = {p50: [], p99: [], overhead: [], rate: [], cpu: [], errors: []}; paths.push(path); }
     const f = figures[path];
     if (failed(b)) { f.errors.push(`${kind}: ${b.error_message}`); continue; }
     if (kind === "Echo") {
       f.p50.push(b.p50_us); f.p99.push(b.p99_us); f.tool = b.label;
+      if (b.front_cpu_us !== undefined) f.cpu.push(b.front_cpu_us);
       if (direct) f.overhead.push(b.p50_us - direct.p50_us);
     } else {
       f.rate.push(b.calls_per_s);
@@ -54,14 +55,14 @@ for (const run of runs) {
 const fmt = (x, d = 1) => Number.isFinite(x) ? x.toFixed(d) : "n/a";
 const clients = Object.values(figures).map(f => f.clients).find(Boolean) ?? 16;
 console.log(`\nmedian of ${runs.length} runs; overhead = p50 - p50(direct), per run\n`);
-console.log(`| path | tool name | p50 µs | p99 µs | overhead µs | calls/s (${clients} clients) |`);
-console.log("|---|---|---:|---:|---:|---:|");
+console.log(`| path | tool name | p50 µs | p99 µs | overhead µs | front CPU µs/call | calls/s (${clients} clients) |`);
+console.log("|---|---|---:|---:|---:|---:|---:|");
 const med = {};
 for (const p of paths) {
   const f = figures[p];
-  med[p] = {p50: median(f.p50), p99: median(f.p99), overhead: median(f.overhead), rate: median(f.rate)};
+  med[p] = {p50: median(f.p50), p99: median(f.p99), overhead: median(f.overhead), rate: median(f.rate), cpu: median(f.cpu)};
   const m = med[p];
-  console.log(`| ${p} | ${f.tool ?? "-"} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${p === "direct" ? "-" : fmt(m.overhead)} | ${fmt(m.rate, 0)} |`);
+  console.log(`| ${p} | ${f.tool ?? "-"} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${p === "direct" ? "-" : fmt(m.overhead)} | ${fmt(m.cpu)} | ${fmt(m.rate, 0)} |`);
 }
 for (const p of paths) {
   const errs = [...new Set(figures[p].errors)];

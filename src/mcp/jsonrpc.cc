@@ -42,10 +42,11 @@ bool validParams(const Json& j) {
   return it == j.end() || it->is_object() || it->is_array();
 }
 
-std::optional<Json> paramsOf(const Json& j) {
+// Moves the params out of a message that is being taken apart (no copy of the tree).
+std::optional<Json> takeParams(Json& j) {
   auto it = j.find("params");
   if (it == j.end()) return std::nullopt;
-  return *it;
+  return std::move(*it);
 }
 
 Result<Message> errorResponseFromJson(const Json& j, std::optional<RequestId> id) {
@@ -64,9 +65,10 @@ Result<Message> errorResponseFromJson(const Json& j, std::optional<RequestId> id
   return Message(std::move(r));
 }
 
-// Reads a message from one JSON value; on failure returns the error and, through
-// `id_out`, the id if one could be read (so the error response can name it).
-Result<Message> readMessage(const Json& j, std::optional<RequestId>& id_out) {
+// Reads a message from one JSON value, moving its params or result out of `j`; on failure
+// returns the error and, through `id_out`, the id if one could be read (so the error
+// response can name it).
+Result<Message> readMessage(Json& j, std::optional<RequestId>& id_out) {
   if (!j.is_object()) return invalid("a JSON-RPC message must be an object");
   auto id_it = j.find("id");
   std::optional<RequestId> id;
@@ -82,9 +84,9 @@ Result<Message> readMessage(const Json& j, std::optional<RequestId>& id_out) {
   if (auto m = j.find("method"); m != j.end()) {
     if (!m->is_string()) return invalid("\"method\" must be a string");
     if (!validParams(j)) return invalid("\"params\" must be an object or an array");
-    if (id_it == j.end()) return Message(Notification{m->get<std::string>(), paramsOf(j)});
+    if (id_it == j.end()) return Message(Notification{m->get<std::string>(), takeParams(j)});
     if (!id) return invalid("a request's \"id\" must not be null");
-    return Message(Request{*id, m->get<std::string>(), paramsOf(j)});
+    return Message(Request{*id, m->get<std::string>(), takeParams(j)});
   }
   const bool has_result = j.contains("result");
   const bool has_error = j.contains("error");
@@ -93,7 +95,7 @@ Result<Message> readMessage(const Json& j, std::optional<RequestId>& id_out) {
   }
   if (has_result) {
     if (!id) return invalid("a response needs an \"id\"");
-    return Message(Response{*id, j.at("result")});
+    return Message(Response{*id, std::move(j.at("result"))});
   }
   return errorResponseFromJson(j, id);
 }
@@ -104,7 +106,8 @@ std::optional<RequestId> RequestId::fromJson(const Json& j) {
   if (j.is_string()) return RequestId(j.get<std::string>());
   if (j.is_number_integer()) {
     if (j.is_number_unsigned() &&
-        j.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        j.get<std::uint64_t>() >
+            static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       return std::nullopt;
     }
     return RequestId(j.get<std::int64_t>());
@@ -134,7 +137,8 @@ Error ErrorObject::toError() const {
 
 Result<Message> fromJson(const Json& j) {
   std::optional<RequestId> ignored;
-  return readMessage(j, ignored);
+  Json copy = j;
+  return readMessage(copy, ignored);
 }
 
 Result<ParsedText> parse(std::string_view text, const ParseLimits& limits) {
@@ -151,7 +155,7 @@ Result<ParsedText> parse(std::string_view text, const ParseLimits& limits) {
   if (doc.is_discarded()) return fail(ErrorCode::kParseError, "message is not valid JSON");
 
   ParsedText out;
-  auto take = [&out](const Json& j) {
+  auto take = [&out](Json& j) {
     std::optional<RequestId> id;
     auto m = readMessage(j, id);
     if (m) {
@@ -163,7 +167,7 @@ Result<ParsedText> parse(std::string_view text, const ParseLimits& limits) {
   if (doc.is_array()) {
     if (doc.empty()) return fail(ErrorCode::kInvalidRequest, "empty batch");
     out.is_batch = true;
-    for (const auto& item : doc) take(item);
+    for (auto& item : doc) take(item);
   } else if (doc.is_object()) {
     take(doc);
   } else {
@@ -199,9 +203,55 @@ Json toJson(const Message& m) {
   return j;
 }
 
+namespace {
+
 // Invalid UTF-8 from a peer is replaced rather than thrown on.
+void dumpTo(std::string& out, const Json& j) {
+  out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+void dumpId(std::string& out, const RequestId& id) { dumpTo(out, id.toJson()); }
+
+}  // namespace
+
+// Writes the envelope directly, in the order toJson(m).dump() gives (nlohmann's objects
+// sort their keys), so that params and results are serialised in place, never copied
+// into a temporary document: this runs for every message the proxy relays.
 std::string serialize(const Message& m) {
-  return toJson(m).dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out;
+  std::visit(
+      [&out](const auto& msg) {
+        using T = std::decay_t<decltype(msg)>;
+        if constexpr (std::is_same_v<T, Request>) {
+          out += "{\"id\":";
+          dumpId(out, msg.id);
+          out += ",\"jsonrpc\":\"2.0\",\"method\":";
+          dumpTo(out, Json(msg.method));
+          if (msg.params) {
+            out += ",\"params\":";
+            dumpTo(out, *msg.params);
+          }
+          out += '}';
+        } else if constexpr (std::is_same_v<T, Notification>) {
+          out += "{\"jsonrpc\":\"2.0\",\"method\":";
+          dumpTo(out, Json(msg.method));
+          if (msg.params) {
+            out += ",\"params\":";
+            dumpTo(out, *msg.params);
+          }
+          out += '}';
+        } else if constexpr (std::is_same_v<T, Response>) {
+          out += "{\"id\":";
+          dumpId(out, msg.id);
+          out += ",\"jsonrpc\":\"2.0\",\"result\":";
+          dumpTo(out, msg.result);
+          out += '}';
+        } else {
+          dumpTo(out, toJson(Message(msg)));  // errors: rare, and small
+        }
+      },
+      m);
+  return out;
 }
 
 std::string serializeBatch(const std::vector<Message>& messages) {
@@ -216,7 +266,9 @@ Message makeRequest(RequestId id, std::string method, std::optional<Json> params
 Message makeNotification(std::string method, std::optional<Json> params) {
   return Notification{std::move(method), std::move(params)};
 }
-Message makeResponse(RequestId id, Json result) { return Response{std::move(id), std::move(result)}; }
+Message makeResponse(RequestId id, Json result) {
+  return Response{std::move(id), std::move(result)};
+}
 Message makeErrorResponse(std::optional<RequestId> id, const Error& error) {
   return ErrorResponse{std::move(id), ErrorObject::fromError(error)};
 }

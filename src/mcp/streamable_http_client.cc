@@ -6,9 +6,8 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "onemcp/common/log.h"
 #include "onemcp/http/sse.h"
@@ -80,7 +79,9 @@ struct StreamableHttpClientTransport::Impl : std::enable_shared_from_this<Impl> 
   void onPostDone(PostState& post, const Result<void>& result);
   void onSseData(const std::shared_ptr<SseState>& st, std::string_view data);
   void sseEnded(const std::shared_ptr<SseState>& st, const Result<void>& result);
-  void openGet(std::shared_ptr<SseState> st, std::string last_event_id);
+  // `gates_posts`: the first standalone GET, which the queued POSTs wait for.
+  void openGet(std::shared_ptr<SseState> st, std::string last_event_id, bool gates_posts = false);
+  void releasePosts();
   void deliver(std::string message);
   void failRequests(const std::set<std::string>& ids, const Error& e);
   void closeWith(const Error& reason, bool send_delete);
@@ -88,19 +89,20 @@ struct StreamableHttpClientTransport::Impl : std::enable_shared_from_this<Impl> 
   StreamableHttpClientOptions options;
   http::HttpClient client;
   std::mutex mu;
-  TransportHandlers handlers;                          // guarded by mu
-  bool started = false;                                // guarded by mu
-  bool closed = false;                                 // guarded by mu
-  bool close_done = false;                             // guarded by mu: on_close returned
-  int in_callbacks = 0;                                // guarded by mu: on_message running
-  std::condition_variable cv;                          // signals the two above
-  std::string session_id;                              // guarded by mu
-  std::string protocol_version;                        // guarded by mu
-  bool version_from_session_layer = false;             // guarded by mu
-  std::string initialize_id;                           // guarded by mu
-  std::deque<Outgoing> queue;                          // guarded by mu
-  bool post_in_flight = false;                         // guarded by mu
-  bool get_opened = false;                             // guarded by mu
+  TransportHandlers handlers;               // guarded by mu
+  bool started = false;                     // guarded by mu
+  bool closed = false;                      // guarded by mu
+  bool close_done = false;                  // guarded by mu: on_close returned
+  int in_callbacks = 0;                     // guarded by mu: on_message running
+  std::condition_variable cv;               // signals the two above
+  std::string session_id;                   // guarded by mu
+  std::string protocol_version;             // guarded by mu
+  bool version_from_session_layer = false;  // guarded by mu
+  std::string initialize_id;                // guarded by mu
+  std::deque<Outgoing> queue;               // guarded by mu
+  bool post_in_flight = false;              // guarded by mu
+  bool get_opened = false;                  // guarded by mu
+  bool awaiting_get = false;                // guarded by mu: POSTs wait for the GET's head
   std::vector<std::weak_ptr<http::Exchange>> exchanges;  // guarded by mu
 };
 
@@ -113,9 +115,9 @@ void StreamableHttpClientTransport::Impl::deliver(std::string message) {
     if (!version_from_session_layer && !initialize_id.empty()) {
       // Take the negotiated version from the initialize result if nobody set it.
       auto j = nlohmann::json::parse(message, nullptr, false);
-      if (j.is_object() && j.contains("id") && j["id"].dump() == initialize_id && j.contains("result") &&
-          j["result"].is_object() && j["result"].contains("protocolVersion") &&
-          j["result"]["protocolVersion"].is_string()) {
+      if (j.is_object() && j.contains("id") && j["id"].dump() == initialize_id &&
+          j.contains("result") && j["result"].is_object() &&
+          j["result"].contains("protocolVersion") && j["result"]["protocolVersion"].is_string()) {
         protocol_version = j["result"]["protocolVersion"].get<std::string>();
         initialize_id.clear();
       }
@@ -134,7 +136,8 @@ void StreamableHttpClientTransport::Impl::deliver(std::string message) {
   cv.notify_all();
 }
 
-void StreamableHttpClientTransport::Impl::failRequests(const std::set<std::string>& ids, const Error& e) {
+void StreamableHttpClientTransport::Impl::failRequests(const std::set<std::string>& ids,
+                                                       const Error& e) {
   for (const auto& id : ids) deliver(errorResponse(id, e));
 }
 
@@ -142,7 +145,7 @@ void StreamableHttpClientTransport::Impl::pump() {
   Outgoing out;
   {
     std::lock_guard lock(mu);
-    if (closed || post_in_flight || queue.empty()) return;
+    if (closed || post_in_flight || awaiting_get || queue.empty()) return;
     out = std::move(queue.front());
     queue.pop_front();
     post_in_flight = true;
@@ -164,7 +167,9 @@ void StreamableHttpClientTransport::Impl::startPost(Outgoing out) {
   post->open_get_after = out.initialized_notification;
   auto self = shared_from_this();
   http::StreamHandlers h;
-  h.on_head = [self, post](int status, const http::Headers& headers) { return self->onPostHead(*post, status, headers); };
+  h.on_head = [self, post](int status, const http::Headers& headers) {
+    return self->onPostHead(*post, status, headers);
+  };
   h.on_data = [self, post](std::string_view data) {
     if (post->kind == PostState::kSse) {
       self->onSseData(post->sse, data);
@@ -177,24 +182,35 @@ void StreamableHttpClientTransport::Impl::startPost(Outgoing out) {
   track(client.stream(std::move(req), std::move(h)));
 }
 
-bool StreamableHttpClientTransport::Impl::onPostHead(PostState& post, int status, const http::Headers& headers) {
+bool StreamableHttpClientTransport::Impl::onPostHead(PostState& post, int status,
+                                                     const http::Headers& headers) {
   post.head_seen = true;
   auto& pending = post.sse->pending;
   bool session_lost = false;
+  bool open_get = false;
   {
     std::lock_guard lock(mu);
     post_in_flight = false;
     if (auto sid = headers.get(kSessionHeader); sid && !sid->empty()) session_id = *sid;
     session_lost = status == 404 && !session_id.empty();
+    if (post.open_get_after && options.open_get_stream && !get_opened && status >= 200 &&
+        status < 300) {
+      get_opened = true;
+      open_get = true;
+      awaiting_get = true;  // set before pump(): no POST may overtake the GET
+    }
   }
   pump();  // the next POST may go now that this one has its answer head
+  if (open_get) openGet(std::make_shared<SseState>(), "", /*gates_posts=*/true);
   if (session_lost) {
-    failRequests(pending, Error(ErrorCode::kNotFound, "the server ended the MCP session (HTTP 404)"));
+    failRequests(pending,
+                 Error(ErrorCode::kNotFound, "the server ended the MCP session (HTTP 404)"));
     closeWith(Error(ErrorCode::kNotFound, "the server no longer knows this MCP session"), false);
     return false;
   }
   if (status < 200 || status >= 300) {
-    failRequests(pending, Error(ErrorCode::kUnavailable, "HTTP " + std::to_string(status) + " from the MCP server"));
+    failRequests(pending, Error(ErrorCode::kUnavailable,
+                                "HTTP " + std::to_string(status) + " from the MCP server"));
     pending.clear();
     return false;
   }
@@ -205,17 +221,9 @@ bool StreamableHttpClientTransport::Impl::onPostHead(PostState& post, int status
     post.kind = PostState::kJson;
   }
   if (status != 202 && post.kind == PostState::kNone && !pending.empty()) {
-    failRequests(pending, Error(ErrorCode::kInvalidInput, "the MCP server answered without JSON or SSE"));
+    failRequests(pending,
+                 Error(ErrorCode::kInvalidInput, "the MCP server answered without JSON or SSE"));
     pending.clear();
-  }
-  if (post.open_get_after && options.open_get_stream) {
-    bool first = false;
-    {
-      std::lock_guard lock(mu);
-      first = !get_opened;
-      get_opened = true;
-    }
-    if (first) openGet(std::make_shared<SseState>(), "");
   }
   return post.kind != PostState::kNone && !pending.empty();
 }
@@ -234,14 +242,16 @@ void StreamableHttpClientTransport::Impl::onPostDone(PostState& post, const Resu
     if (result && !post.json_body.empty()) {
       deliver(std::move(post.json_body));
     } else {
-      failRequests(post.sse->pending, result ? Error(ErrorCode::kInvalidInput, "empty JSON answer") : result.error());
+      failRequests(post.sse->pending,
+                   result ? Error(ErrorCode::kInvalidInput, "empty JSON answer") : result.error());
     }
   } else if (post.kind == PostState::kSse) {
     sseEnded(post.sse, result);
   }
 }
 
-void StreamableHttpClientTransport::Impl::onSseData(const std::shared_ptr<SseState>& st, std::string_view data) {
+void StreamableHttpClientTransport::Impl::onSseData(const std::shared_ptr<SseState>& st,
+                                                    std::string_view data) {
   st->parser.feed(data, [&](http::SseEvent ev) {
     if (ev.data.empty()) return;  // priming event or keep-alive
     if (!ev.event.empty() && ev.event != "message") return;
@@ -251,7 +261,8 @@ void StreamableHttpClientTransport::Impl::onSseData(const std::shared_ptr<SseSta
   });
 }
 
-void StreamableHttpClientTransport::Impl::sseEnded(const std::shared_ptr<SseState>& st, const Result<void>& result) {
+void StreamableHttpClientTransport::Impl::sseEnded(const std::shared_ptr<SseState>& st,
+                                                   const Result<void>& result) {
   {
     std::lock_guard lock(mu);
     if (closed) return;
@@ -260,34 +271,54 @@ void StreamableHttpClientTransport::Impl::sseEnded(const std::shared_ptr<SseStat
   if (st->is_post && st->pending.empty()) return;
   std::string last = st->parser.lastEventId();
   if (st->is_post && last.empty()) {
-    failRequests(st->pending, result ? Error(ErrorCode::kClosed, "the server closed the stream before answering")
-                                     : result.error());
+    failRequests(st->pending,
+                 result ? Error(ErrorCode::kClosed, "the server closed the stream before answering")
+                        : result.error());
     return;
   }
   if (++st->attempts > options.max_reconnect_attempts) {
-    log::warn("mcp http client: giving up an SSE stream after {} attempts", options.max_reconnect_attempts);
-    failRequests(st->pending, Error(ErrorCode::kUnavailable, "the SSE stream could not be resumed"));
+    log::warn("mcp http client: giving up an SSE stream after {} attempts",
+              options.max_reconnect_attempts);
+    failRequests(st->pending,
+                 Error(ErrorCode::kUnavailable, "the SSE stream could not be resumed"));
     return;
   }
-  auto delay = std::chrono::milliseconds(st->parser.retryMs().value_or(options.default_retry.count()));
+  auto delay =
+      std::chrono::milliseconds(st->parser.retryMs().value_or(options.default_retry.count()));
   auto self = shared_from_this();
   track(client.schedule(delay, [self, st, last] { self->openGet(st, last); }));
 }
 
-void StreamableHttpClientTransport::Impl::openGet(std::shared_ptr<SseState> st, std::string last_event_id) {
+void StreamableHttpClientTransport::Impl::releasePosts() {
+  {
+    std::lock_guard lock(mu);
+    if (!awaiting_get) return;
+    awaiting_get = false;
+  }
+  pump();
+}
+
+void StreamableHttpClientTransport::Impl::openGet(std::shared_ptr<SseState> st,
+                                                  std::string last_event_id, bool gates_posts) {
   {
     std::lock_guard lock(mu);
     if (closed) return;
+  }
+  auto self = shared_from_this();
+  if (gates_posts) {
+    // A server that holds the head back until its first event must not stall every POST.
+    track(client.schedule(options.get_stream_wait, [self] { self->releasePosts(); }));
   }
   auto req = baseRequest("GET");
   req.headers.set("Accept", "text/event-stream");
   if (!last_event_id.empty()) req.headers.set("Last-Event-ID", last_event_id);
   req.timeout = options.request_timeout;
   req.body_idle_timeout = 0ms;
-  auto self = shared_from_this();
   auto ok = std::make_shared<bool>(false);
   http::StreamHandlers h;
-  h.on_head = [self, st, ok](int status, const http::Headers& headers) {
+  h.on_head = [self, st, ok, gates_posts](int status, const http::Headers& headers) {
+    // The server has registered the stream (or refused it): the POSTs may go.
+    if (gates_posts) self->releasePosts();
     auto ctype = headers.get("Content-Type").value_or("");
     *ok = status == 200 && ctype.find("text/event-stream") != std::string::npos;
     if (!*ok && status != 405) {
@@ -299,10 +330,13 @@ void StreamableHttpClientTransport::Impl::openGet(std::shared_ptr<SseState> st, 
     self->onSseData(st, data);
     return true;
   };
-  h.on_done = [self, st, ok](Result<void> result) {
+  h.on_done = [self, st, ok, gates_posts](Result<void> result) {
+    if (gates_posts) self->releasePosts();  // no head at all: do not wait for it
     if (!*ok) {
       // 405: the server has no GET stream. Anything else: a resumption that failed.
-      if (st->is_post) self->failRequests(st->pending, Error(ErrorCode::kUnavailable, "the SSE stream could not be resumed"));
+      if (st->is_post)
+        self->failRequests(st->pending,
+                           Error(ErrorCode::kUnavailable, "the SSE stream could not be resumed"));
       return;
     }
     self->sseEnded(st, result);
@@ -351,13 +385,15 @@ void StreamableHttpClientTransport::Impl::closeWith(const Error& reason, bool se
   cv.notify_all();
 }
 
-StreamableHttpClientTransport::StreamableHttpClientTransport(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StreamableHttpClientTransport::StreamableHttpClientTransport(std::shared_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<StreamableHttpClientTransport>> StreamableHttpClientTransport::create(
     StreamableHttpClientOptions options) {
   auto url = http::parseUrl(options.url);
   if (!url) return fail(url.error());
-  if (url->unix_socket) return fail(ErrorCode::kInvalidInput, "the MCP endpoint must be an http:// URL");
+  if (url->unix_socket)
+    return fail(ErrorCode::kInvalidInput, "the MCP endpoint must be an http:// URL");
   return std::unique_ptr<StreamableHttpClientTransport>(
       new StreamableHttpClientTransport(std::make_shared<Impl>(std::move(options))));
 }
@@ -375,14 +411,16 @@ Result<void> StreamableHttpClientTransport::start(TransportHandlers handlers) {
 
 Result<void> StreamableHttpClientTransport::send(std::string message, const SendOptions&) {
   auto summary = sh::summarizeBody(message);
-  if (!summary) return fail(ErrorCode::kInvalidInput, "not a JSON-RPC message: " + summary.error().message);
+  if (!summary)
+    return fail(ErrorCode::kInvalidInput, "not a JSON-RPC message: " + summary.error().message);
   Impl::Outgoing out;
   out.initialized_notification = message.find("\"notifications/initialized\"") != std::string::npos;
   {
     std::lock_guard lock(impl_->mu);
     if (impl_->closed) return fail(ErrorCode::kClosed, "transport closed");
     if (!impl_->started) return fail(ErrorCode::kInvalidInput, "transport not started");
-    if (summary->has_initialize && !summary->request_ids.empty()) impl_->initialize_id = summary->request_ids.front();
+    if (summary->has_initialize && !summary->request_ids.empty())
+      impl_->initialize_id = summary->request_ids.front();
     out.message = std::move(message);
     out.summary = std::move(*summary);
     impl_->queue.push_back(std::move(out));

@@ -1,21 +1,21 @@
 // HttpClient against a hand-written peer on a unix socket and on TCP, so that framing
 // (chunked bodies, early close) and timeouts are under the test's control.
 #include "onemcp/http/client.h"
-#include "test_request.h"
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
-#include <atomic>
 #include <future>
 #include <string>
 #include <thread>
 
-#include <gtest/gtest.h>
+#include "test_request.h"
 
 namespace onemcp::http {
 namespace {
@@ -28,7 +28,8 @@ class UnixPeer {
  public:
   UnixPeer(std::string reply, bool hold_open = false) : reply_(std::move(reply)), hold_(hold_open) {
     path_ = (std::filesystem::temp_directory_path() /
-             ("onemcp-http-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".sock"))
+             ("onemcp-http-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) +
+              ".sock"))
                 .string();
     std::filesystem::remove(path_);
     fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -194,16 +195,23 @@ TEST(HttpClientTest, UnixSocketOptionOverridesUrlHost) {
 }
 
 TEST(HttpClientTest, StreamsBodyPiecesAsTheyArrive) {
-  UnixPeer peer(
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", /*hold_open=*/true);
+  UnixPeer peer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
+                /*hold_open=*/true);
   HttpClient client;
   std::promise<std::string> first;
   bool set = false;
-  auto ex = client.stream(Req("GET", "http://x/events").unix_socket(peer.path()).body_idle_timeout(0ms),
-                          {.on_head = {}, .on_data = [&](std::string_view d) {
-                             if (!set) { set = true; first.set_value(std::string(d)); }
-                             return true;
-                           }, .on_done = {}});
+  auto ex =
+      client.stream(Req("GET", "http://x/events").unix_socket(peer.path()).body_idle_timeout(0ms),
+                    {.on_head = {},
+                     .on_data =
+                         [&](std::string_view d) {
+                           if (!set) {
+                             set = true;
+                             first.set_value(std::string(d));
+                           }
+                           return true;
+                         },
+                     .on_done = {}});
   auto f = first.get_future();
   ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(f.get(), "abc");
@@ -244,8 +252,9 @@ TEST(HttpClientTest, CancelEndsExchangeWithClosed) {
   UnixPeer peer("", /*hold_open=*/true);
   HttpClient client;
   std::promise<Result<void>> done;
-  auto ex = client.stream(Req("GET", "http://x/").unix_socket(peer.path()),
-                          {.on_head = {}, .on_data = {}, .on_done = [&](Result<void> r) { done.set_value(r); }});
+  auto ex = client.stream(
+      Req("GET", "http://x/").unix_socket(peer.path()),
+      {.on_head = {}, .on_data = {}, .on_done = [&](Result<void> r) { done.set_value(r); }});
   (void)peer.request();
   ex->cancel();
   auto f = done.get_future();
@@ -261,9 +270,11 @@ ClientOptions keepAlive() {
   return o;
 }
 
-TEST(HttpClientTest, ClosesEachConnectionUnlessKeepAliveIsOn) {
+TEST(HttpClientTest, ClosesEachConnectionWhenKeepAliveIsOff) {
   TcpPeer peer;
-  HttpClient client;
+  ClientOptions o;
+  o.keep_alive = false;
+  HttpClient client(o);
   for (int i = 0; i < 2; ++i) {
     auto r = client.send(Req("GET", peer.url()).timeout(5s));
     ASSERT_TRUE(r) << r.error().toString();
@@ -273,7 +284,7 @@ TEST(HttpClientTest, ClosesEachConnectionUnlessKeepAliveIsOn) {
 
 TEST(HttpClientTest, KeepsATcpConnectionAliveAcrossRequests) {
   TcpPeer peer;
-  HttpClient client(keepAlive());
+  HttpClient client;  // keep-alive is the default
   for (int i = 0; i < 3; ++i) {
     auto r = client.send(Req("GET", peer.url()).timeout(5s));
     ASSERT_TRUE(r) << r.error().toString();

@@ -1,10 +1,11 @@
-// StreamableHttpClientTransport against our own StreamableHttpServer, and against a
-// scripted HttpServer that closes an SSE answer early to force a resumption.
+// StreamableHttpClientTransport against our own StreamableHttpServer, and against
+// scripted HttpServers: one closes an SSE answer early to force a resumption, one holds
+// the standalone GET stream's head back.
 #include "onemcp/mcp/streamable_http_client.h"
 
-#include <future>
-
 #include <gtest/gtest.h>
+
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "../http/message_queue.h"
@@ -25,18 +26,21 @@ class Echo {
  public:
   void accept(std::shared_ptr<Transport> t) {
     std::weak_ptr<Transport> weak = t;
-    ASSERT_TRUE(t->start({.on_message = [this, weak](std::string text) {
-                            auto j = json::parse(text);
-                            received.push(text);
-                            if (!j.contains("id") || !j.contains("method")) return;
-                            json result = {{"echo", j["method"]}};
-                            if (j["method"] == "initialize") result["protocolVersion"] = "2025-06-18";
-                            if (auto t2 = weak.lock()) {
-                              (void)t2->send(json{{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", result}}.dump(),
-                                             {.related_request_id = j["id"].dump()});
-                            }
-                          },
-                          .on_close = [this](const Error&) { closed.push("closed"); }}));
+    ASSERT_TRUE(
+        t->start({.on_message =
+                      [this, weak](std::string text) {
+                        auto j = json::parse(text);
+                        received.push(text);
+                        if (!j.contains("id") || !j.contains("method")) return;
+                        json result = {{"echo", j["method"]}};
+                        if (j["method"] == "initialize") result["protocolVersion"] = "2025-06-18";
+                        if (auto t2 = weak.lock()) {
+                          (void)t2->send(
+                              json{{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", result}}.dump(),
+                              {.related_request_id = j["id"].dump()});
+                        }
+                      },
+                  .on_close = [this](const Error&) { closed.push("closed"); }}));
     std::lock_guard lock(mu);
     transports.push_back(std::move(t));
   }
@@ -59,14 +63,17 @@ class StreamableHttpClientTest : public ::testing::Test {
   void startServer(bool json_responses = false) {
     StreamableHttpServerOptions o;
     o.json_responses = json_responses;
-    auto s = StreamableHttpServer::start(o, [this](std::shared_ptr<Transport> t) { echo_.accept(std::move(t)); });
+    auto s = StreamableHttpServer::start(
+        o, [this](std::shared_ptr<Transport> t) { echo_.accept(std::move(t)); });
     ASSERT_TRUE(s) << s.error().toString();
     server_ = std::move(*s);
   }
-  std::unique_ptr<StreamableHttpClientTransport> connect(const std::string& url) {
+  std::unique_ptr<StreamableHttpClientTransport> connect(
+      const std::string& url, std::chrono::milliseconds get_stream_wait = 5s) {
     StreamableHttpClientOptions o;
     o.url = url;
     o.default_retry = 50ms;
+    o.get_stream_wait = get_stream_wait;
     auto t = StreamableHttpClientTransport::create(o);
     EXPECT_TRUE(t);
     EXPECT_TRUE((*t)->start({.on_message = [this](std::string m) { inbox_.push(std::move(m)); },
@@ -117,7 +124,8 @@ TEST_F(StreamableHttpClientTest, ReceivesServerMessagesOnTheGetStream) {
   handshake(*t);
   auto server_side = echo_.last();
   ASSERT_TRUE(server_side);
-  ASSERT_TRUE(server_side->send(R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})"));
+  ASSERT_TRUE(
+      server_side->send(R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})"));
   EXPECT_EQ(next()["method"], "notifications/tools/list_changed");
 }
 
@@ -160,7 +168,7 @@ TEST_F(StreamableHttpClientTest, ExpiredSessionClosesTheTransport) {
   handshake(*t);
   ASSERT_TRUE(echo_.received.pop());  // initialize
   ASSERT_TRUE(echo_.received.pop());  // notifications/initialized
-  echo_.last()->close();  // the server side forgets the session
+  echo_.last()->close();              // the server side forgets the session
   ASSERT_TRUE(t->send(request(4, "ping")));
   auto r = next();
   EXPECT_TRUE(r.contains("error"));
@@ -179,8 +187,10 @@ TEST_F(StreamableHttpClientTest, ResumesAClosedPostStreamWithLastEventId) {
       return;
     }
     if (j["method"] == "initialize") {
-      auto res = http::Response::json(200, json{{"jsonrpc", "2.0"}, {"id", j["id"]},
-                                                {"result", {{"protocolVersion", "2025-11-25"}}}}.dump());
+      auto res = http::Response::json(
+          200,
+          json{{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", {{"protocolVersion", "2025-11-25"}}}}
+              .dump());
       res.headers.set("Mcp-Session-Id", "s1");
       r->respond(std::move(res));
       return;
@@ -197,7 +207,8 @@ TEST_F(StreamableHttpClientTest, ResumesAClosedPostStreamWithLastEventId) {
     }
     last_event_ids.push(*last);
     auto s = r->beginStream(200, {{"Content-Type", "text/event-stream"}});
-    (void)s->write(http::formatSseEvent(R"({"jsonrpc":"2.0","id":2,"result":{"resumed":true}})", "ev-2", "message"));
+    (void)s->write(http::formatSseEvent(R"({"jsonrpc":"2.0","id":2,"result":{"resumed":true}})",
+                                        "ev-2", "message"));
     s->close();
   });
   ASSERT_TRUE(scripted.start());
@@ -208,6 +219,76 @@ TEST_F(StreamableHttpClientTest, ResumesAClosedPostStreamWithLastEventId) {
   EXPECT_EQ(r["id"], 2);
   EXPECT_EQ(r["result"]["resumed"], true);
   EXPECT_EQ(last_event_ids.pop(), "ev-1");
+  t->close();
+}
+
+// A server in the manner of the TypeScript SDK's: it records which requests arrive, and
+// the test decides when the standalone GET stream's head goes out (the moment the SDK
+// registers the stream; a server->client request sent before that is dropped).
+class HeldGetServer {
+ public:
+  HeldGetServer() : server_({}) {
+    server_.route("POST", "/mcp", [this](http::Request req, std::shared_ptr<http::Responder> r) {
+      auto j = json::parse(req.body);
+      if (!j.contains("id")) {
+        r->respond(http::Response::text(202, ""));
+        return;
+      }
+      json result = json::object();
+      if (j["method"] == "initialize") {
+        result["protocolVersion"] = "2025-11-25";
+      } else {
+        posts.push(j["method"].get<std::string>());
+      }
+      auto res = http::Response::json(
+          200, json{{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", result}}.dump());
+      res.headers.set("Mcp-Session-Id", "s1");
+      r->respond(std::move(res));
+    });
+    server_.route("GET", "/mcp", [this](http::Request, std::shared_ptr<http::Responder> r) {
+      gets.push(std::move(r));
+    });
+    EXPECT_TRUE(server_.start());
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/mcp"; }
+
+  MessageQueue<std::string> posts;  // methods of the requests POSTed after initialize
+  MessageQueue<std::shared_ptr<http::Responder>> gets;
+
+ private:
+  http::HttpServer server_;
+};
+
+// A tool call must not overtake the GET stream: a server that sends its elicitation
+// request on that stream would drop it, and the call would wait for its answer forever.
+TEST_F(StreamableHttpClientTest, PostsWaitForTheGetStreamToOpen) {
+  HeldGetServer server;
+  auto t = connect(server.url());
+  handshake(*t);
+  auto get = server.gets.pop();
+  ASSERT_TRUE(get) << "no GET stream";
+  ASSERT_TRUE(t->send(request(2, "tools/call")));
+  // The POST is queued, not sent, while the GET's head is held. (This waits for
+  // something that must not happen; before the fix it arrived at once.)
+  EXPECT_FALSE(server.posts.pop(1s)) << "a POST went out before the GET stream was open";
+  auto stream = (*get)->beginStream(200, {{"Content-Type", "text/event-stream"}});
+  EXPECT_EQ(server.posts.pop(), "tools/call");
+  EXPECT_EQ(next()["id"], 2);
+  stream->close();
+  t->close();
+}
+
+// A server that holds the GET's head until its first event must not stall the POSTs.
+TEST_F(StreamableHttpClientTest, PostsGoAfterABoundedWaitForTheGetStream) {
+  HeldGetServer server;
+  auto t = connect(server.url(), /*get_stream_wait=*/100ms);
+  handshake(*t);
+  auto get = server.gets.pop();
+  ASSERT_TRUE(get) << "no GET stream";
+  ASSERT_TRUE(t->send(request(2, "tools/list")));
+  EXPECT_EQ(server.posts.pop(), "tools/list");
+  EXPECT_EQ(next()["id"], 2);
+  (*get)->respond(http::Response::text(405, ""));
   t->close();
 }
 

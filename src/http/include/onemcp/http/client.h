@@ -60,10 +60,11 @@ class Exchange {
 struct ClientOptions {
   std::size_t max_body_bytes = 64u << 20;  // for send(); streamed bodies have no cap
   std::size_t max_header_bytes = 64u << 10;
-  // Keep TCP connections alive between exchanges (a small per-host pool). Off by default:
-  // with it on, the official conformance suite's client elicitation scenario failed about
-  // one run in eight (the server never got the client's answer); the cause is not found.
-  bool keep_alive = false;
+  // Keep TCP connections alive between exchanges (a small per-host pool). It once made a
+  // conformance scenario fail one run in eight: not the pool's fault, but the MCP client's
+  // tool call overtaking its own GET stream on a pooled connection (now ordered, see
+  // StreamableHttpClientOptions::get_stream_wait).
+  bool keep_alive = true;
 };
 
 class HttpClient {
@@ -95,8 +96,8 @@ class HttpClient {
 // Parsed form of a client URL. Pure; exposed for tests.
 struct ParsedUrl {
   bool unix_socket = false;
-  std::string host;  // for TCP; for unix: the decoded socket path
-  std::string port;  // "80" by default
+  std::string host;    // for TCP; for unix: the decoded socket path
+  std::string port;    // "80" by default
   std::string target;  // path + query, at least "/"
   std::string host_header;
 };

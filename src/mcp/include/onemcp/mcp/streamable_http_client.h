@@ -28,7 +28,12 @@ struct StreamableHttpClientOptions {
   std::chrono::milliseconds default_retry{1000};
   int max_reconnect_attempts = 5;
   // Open the standalone GET stream once `notifications/initialized` has been accepted.
+  // The POSTs after it wait for the GET's response head (at most `get_stream_wait`): a
+  // server may send requests unrelated to any POST (the TypeScript SDK's `server.request`)
+  // only on that stream, and drops them while it is not open, so a tool call that
+  // overtook the GET could wait forever for an elicitation answer.
   bool open_get_stream = true;
+  std::chrono::milliseconds get_stream_wait{5000};
   // DELETE the session on close().
   bool delete_on_close = true;
 };
