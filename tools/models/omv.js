@@ -101,4 +101,28 @@ function tokens(text) {
     .filter((t) => t.length > 0);
 }
 
-module.exports = { toHalf, halfToFloat, write, read, tokens };
+// The sentence vector of word rows (their weighted sum, L2-normalised) and its gradient,
+// for the training scripts. embed(r) returns {u, norm, e}; backprop(r, emb, ge, grads)
+// adds dL/d(word vector) to grads (a Map from row to Float64Array) given dL/de.
+function sentenceModel(dim, weights, vecs) {
+  function embed(r) {
+    const u = new Float64Array(dim);
+    for (const w of r) for (let d = 0; d < dim; ++d) u[d] += weights[w] * vecs[w][d];
+    const n = Math.sqrt(u.reduce((s, x) => s + x * x, 0)) || 1;
+    return { u, norm: n, e: u.map((x) => x / n) };
+  }
+  function backprop(r, emb, ge, grads) {
+    let dot = 0;
+    for (let d = 0; d < dim; ++d) dot += ge[d] * emb.e[d];
+    const gu = new Float64Array(dim);
+    for (let d = 0; d < dim; ++d) gu[d] = (ge[d] - dot * emb.e[d]) / emb.norm;
+    for (const w of r) {
+      let g = grads.get(w);
+      if (!g) grads.set(w, (g = new Float64Array(dim)));
+      for (let d = 0; d < dim; ++d) g[d] += weights[w] * gu[d];
+    }
+  }
+  return { embed, backprop };
+}
+
+module.exports = { toHalf, halfToFloat, write, read, tokens, sentenceModel };

@@ -56,23 +56,7 @@ for (const dir of ['livemcpbench', 'docker-mcp-catalog']) {
   }
 }
 
-function embed(r) {
-  const u = new Float64Array(dim);
-  for (const w of r) for (let d = 0; d < dim; ++d) u[d] += weights[w] * vecs[w][d];
-  const n = Math.sqrt(u.reduce((s, x) => s + x * x, 0)) || 1;
-  return { u, norm: n, e: u.map((x) => x / n) };
-}
-function backprop(r, emb, ge, grads) {
-  let dot = 0;
-  for (let d = 0; d < dim; ++d) dot += ge[d] * emb.e[d];
-  const gu = new Float64Array(dim);
-  for (let d = 0; d < dim; ++d) gu[d] = (ge[d] - dot * emb.e[d]) / emb.norm;
-  for (const w of r) {
-    let g = grads.get(w);
-    if (!g) grads.set(w, (g = new Float64Array(dim)));
-    for (let d = 0; d < dim; ++d) g[d] += weights[w] * gu[d];
-  }
-}
+const { embed, backprop } = omv.sentenceModel(dim, weights, vecs);
 
 let seed = 4242;
 const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);

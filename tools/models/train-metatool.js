@@ -49,25 +49,7 @@ queries.forEach((q, i) => {
   if (t !== undefined && r.length > 0) train.push({ rows: r, tool: t });
 });
 
-// Sentence vector: normalised weighted sum; returns {u, norm, e}.
-function embed(r) {
-  const u = new Float64Array(dim);
-  for (const w of r) for (let d = 0; d < dim; ++d) u[d] += weights[w] * vecs[w][d];
-  let n = Math.sqrt(u.reduce((s, x) => s + x * x, 0)) || 1;
-  return { u, norm: n, e: u.map((x) => x / n) };
-}
-// Back-propagates dL/de to the word vectors of r (accumulated in grads).
-function backprop(r, emb, ge, grads) {
-  let dot = 0;
-  for (let d = 0; d < dim; ++d) dot += ge[d] * emb.e[d];
-  const gu = new Float64Array(dim);
-  for (let d = 0; d < dim; ++d) gu[d] = (ge[d] - dot * emb.e[d]) / emb.norm;
-  for (const w of r) {
-    let g = grads.get(w);
-    if (!g) grads.set(w, (g = new Float64Array(dim)));
-    for (let d = 0; d < dim; ++d) g[d] += weights[w] * gu[d];
-  }
-}
+const { embed, backprop } = omv.sentenceModel(dim, weights, vecs);
 
 let seed = 12345;
 const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
