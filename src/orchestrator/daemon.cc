@@ -14,10 +14,6 @@ namespace {
 
 using sandbox::ProxySession;
 
-std::int64_t epochMs(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 // Forwards to the source's launcher and reports the container of every (re)start, so
 // that the daemon's record of the containers it owns follows crash restarts too.
 class TrackingLauncher final : public sandbox::BackendLauncher {

@@ -14,10 +14,6 @@ namespace {
 constexpr std::string_view kImage = "image";
 constexpr std::string_view kVolume = "volume";
 
-std::int64_t epochMs(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 std::string keyOf(const ServerObject& o) { return o.kind + " " + o.name; }
 
 sandbox::LabelFilter labelled(std::string_view role) {

@@ -8,6 +8,7 @@
 
 #include "onemcp/search/catalog.h"
 #include "onemcp/search/text.h"
+#include "onemcp/search/vector_index.h"
 
 namespace onemcp::orchestrator {
 
@@ -47,12 +48,6 @@ search::Catalog toCatalog(const std::vector<LocalServer>& servers) {
   return cat;
 }
 
-float dot(std::span<const float> a, std::span<const float> b) {
-  float s = 0;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) s += a[i] * b[i];
-  return s;
-}
-
 }  // namespace
 
 Result<std::shared_ptr<const LocalIndex>> LocalIndex::build(
@@ -66,8 +61,8 @@ Result<std::shared_ptr<const LocalIndex>> LocalIndex::build(
   out->lexical_share_ = encoder ? lexical_share : 1.0F;
   search::Stemmer stemmer;
   for (const auto& s : servers) {
-    std::string all = serverText(s);
     std::vector<std::string> texts{serverText(s)};
+    std::string all = texts.front();
     for (const auto& t : s.tools) {
       all += " " + toolText(t);
       texts.push_back(toolText(t));
@@ -100,7 +95,8 @@ void LocalIndex::matchOf(std::size_t server, const std::vector<std::string>& tas
     const std::size_t dim = encoder_->dim();
     const auto& rows = vectors_[server];
     for (std::size_t r = 0; r + dim <= rows.size(); r += dim) {
-      dense = std::max(dense, dot(task_vector, std::span<const float>(rows).subspan(r, dim)));
+      dense =
+          std::max(dense, search::dot(task_vector, std::span<const float>(rows).subspan(r, dim)));
     }
   }
   out.lexical = lexical;

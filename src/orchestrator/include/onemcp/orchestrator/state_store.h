@@ -7,6 +7,7 @@
 // in batches by a background thread, so a call never waits for the disk.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -25,6 +26,11 @@
 struct sqlite3;
 
 namespace onemcp::orchestrator {
+
+// The wall-clock times the store keeps (the *_ms fields): milliseconds since the epoch.
+inline std::int64_t epochMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 struct ServerRecord {
   Offer offer;
