@@ -366,39 +366,41 @@ std::shared_ptr<ProxySession> McpProxy::session(const std::string& id) {
   return it != sessions_.end() && !it->second->closed() ? it->second : nullptr;
 }
 
-Result<void> McpProxy::addLocalTool(mcp::Tool tool, LocalToolHandler handler) {
-  if (!isExposableName(tool.name)) {
-    return fail(ErrorCode::kInvalidInput, "'" + tool.name + "' is not a valid exposed tool name");
+namespace {
+
+// Reserves a local tool's or prompt's name as it is (`what`: "tool" or "prompt"), or says
+// why it cannot be had. The caller holds rebuild_mu_.
+Result<void> reserveLocalName(NameTable& names, const std::string& owner, const std::string& name,
+                              const std::string& what) {
+  if (!isExposableName(name)) {
+    return fail(ErrorCode::kInvalidInput,
+                "'" + name + "' is not a valid exposed " + what + " name");
   }
+  if (names.nameOf(owner, name)) {
+    return fail(ErrorCode::kInvalidInput, "a local " + what + " '" + name + "' already exists");
+  }
+  auto assigned = names.assign(owner, "", name);
+  if (!assigned || *assigned != name) {
+    return fail(ErrorCode::kInvalidInput, "the " + what + " name '" + name + "' is already taken");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> McpProxy::addLocalTool(mcp::Tool tool, LocalToolHandler handler) {
   {
     std::lock_guard lock(rebuild_mu_);
-    if (names_.nameOf(kLocalOwner, tool.name)) {
-      return fail(ErrorCode::kInvalidInput, "a local tool '" + tool.name + "' already exists");
-    }
-    auto name = names_.assign(kLocalOwner, "", tool.name);
-    if (!name || *name != tool.name) {
-      return fail(ErrorCode::kInvalidInput, "the tool name '" + tool.name + "' is already taken");
-    }
+    ONEMCP_TRY(reserveLocalName(names_, kLocalOwner, tool.name, "tool"));
     local_.emplace_back(Json(tool), std::make_shared<const LocalToolHandler>(std::move(handler)));
   }
   return rebuild(nullptr, ListKind::kTools);
 }
 
 Result<void> McpProxy::addLocalPrompt(mcp::Prompt prompt, LocalPromptHandler handler) {
-  if (!isExposableName(prompt.name)) {
-    return fail(ErrorCode::kInvalidInput,
-                "'" + prompt.name + "' is not a valid exposed prompt name");
-  }
   {
     std::lock_guard lock(rebuild_mu_);
-    if (names_.nameOf(promptOwner(kLocalOwner), prompt.name)) {
-      return fail(ErrorCode::kInvalidInput, "a local prompt '" + prompt.name + "' already exists");
-    }
-    auto name = names_.assign(promptOwner(kLocalOwner), "", prompt.name);
-    if (!name || *name != prompt.name) {
-      return fail(ErrorCode::kInvalidInput,
-                  "the prompt name '" + prompt.name + "' is already taken");
-    }
+    ONEMCP_TRY(reserveLocalName(names_, promptOwner(kLocalOwner), prompt.name, "prompt"));
     local_prompts_.emplace_back(Json(prompt),
                                 std::make_shared<const LocalPromptHandler>(std::move(handler)));
   }
