@@ -49,6 +49,7 @@ struct DaemonArgs {
   std::string registry;   // empty: registry.url from the configuration (default: none)
   bool sampling = true;   // false: --no-sampling; else daemon.sampling from the configuration
   double local_threshold = -1;  // < 0: daemon.local_threshold from the configuration, else measured
+  int confirm_top = -1;         // < 0: daemon.confirm_top from the configuration, else measured
   int gc_days = -1;       // <0: daemon.gc_days from the configuration (default 30); 0: GC off
 };
 
@@ -61,6 +62,7 @@ Result<DaemonArgs> withConfiguration(DaemonArgs a) {
   config.define("daemon.consent", "verified");
   config.define("daemon.sampling", true);
   config.define("daemon.local_threshold", nullptr);
+  config.define("daemon.confirm_top", static_cast<std::int64_t>(kMeasuredConfirmTop));
   config.define("daemon.gc_days", 30);
   if (auto r = config.loadFile(Config::defaultFile(Paths::resolve(processEnv()))); !r) return fail(r.error());
   config.loadEnvironment(processEnv());
@@ -78,6 +80,14 @@ Result<DaemonArgs> withConfiguration(DaemonArgs a) {
       }
       a.local_threshold = entry->value.get<double>();
     }
+  }
+  if (a.confirm_top < 0) {
+    const std::int64_t top = config.getInt("daemon.confirm_top");
+    if (top < 0 || top > 100) {
+      return fail(ErrorCode::kInvalidInput,
+                  "daemon.confirm_top must be 0 (threshold only) to 100; got " + std::to_string(top));
+    }
+    a.confirm_top = static_cast<int>(top);
   }
   if (a.gc_days < 0) {
     const std::int64_t days = config.getInt("daemon.gc_days");
@@ -210,6 +220,7 @@ int runDaemon(const DaemonArgs& flags) {
   options.encoder = encoder;
   if (a.local_threshold >= 0)
     options.selector.local_threshold = static_cast<float>(a.local_threshold);
+  if (a.confirm_top >= 0) options.selector.confirm_top = static_cast<std::size_t>(a.confirm_top);
   // Records what every launch needs even with GC off, so that turning it on knows.
   ObjectGc gc(*sb->docker, **state, clock, gcOptions(a, paths));
   Daemon daemon(options, **source, clock, state->get(), &secrets, &gc);
@@ -250,6 +261,7 @@ std::vector<std::string> runFlags(const DaemonArgs& a) {
   if (!a.sampling) out.emplace_back("--no-sampling");
   if (a.local_threshold >= 0)
     out.insert(out.end(), {"--local-threshold", std::to_string(a.local_threshold)});
+  if (a.confirm_top >= 0) out.insert(out.end(), {"--confirm-top", std::to_string(a.confirm_top)});
   if (a.gc_days >= 0) out.insert(out.end(), {"--gc-days", std::to_string(a.gc_days)});
   return out;
 }
@@ -429,6 +441,11 @@ void addDaemonCommands(CLI::App& app, CommandRegistry& registry) {
            "daemon.local_threshold, else " +
                std::to_string(SelectorOptions{}.local_threshold) + ", measured on the dev data)")
         ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--confirm-top", a->confirm_top,
+                    "Use an installed server when the catalogue or registry ranks it among this many "
+                    "offers for a task (0: the threshold alone decides; default: daemon.confirm_top, "
+                    "else " + std::to_string(kMeasuredConfirmTop) + ", measured on the dev data)")
+        ->check(CLI::Range(0, 100));
     cmd->add_option("--max-tools", a->max_tools, "Tools per session (least recently used dropped)")
         ->capture_default_str();
     cmd->add_option("--idle-stop-minutes", a->idle_stop_minutes,

@@ -5,8 +5,12 @@
 // the task among `others` random non-gold servers (label: local has a gold server), one with
 // `others` non-gold servers only (label: it has not). The feature is the best local candidate's
 // match; for each lexical share the threshold that best separates the labels (accuracy) is printed
-// with its precision, recall and AUC. Deterministic (fixed seed), so the figures reproduce.
+// with its precision, recall and AUC. Then the rule the daemon uses first: "local" when the
+// catalogue's own ranking of the task (every server competing) puts the best local server
+// among its first K; the catalogue is the 1,506-server union (MCP-Bench's servers, which it
+// lacks, are added to it). Deterministic (fixed seed), so the figures reproduce.
 //   local_threshold_eval --data DIR [--model FILE] [--sample N] [--trials T] [--seed S]
+//                        [--confirm-top K] [--confirm-ratio R]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +26,7 @@
 #include "onemcp/orchestrator/selector.h"
 #include "onemcp/search/catalog.h"
 #include "onemcp/search/encoder.h"
+#include "onemcp/search/search_index.h"
 #include "onemcp/search/splitter.h"
 
 namespace {
@@ -38,6 +43,8 @@ struct Args {
   int trials = 3;          // random draws per task and size
   unsigned seed = 20261207;
   std::vector<std::size_t> others = {0, 3, 8};
+  std::size_t confirm_top = orchestrator::kMeasuredConfirmTop;
+  float confirm_ratio = orchestrator::kMeasuredConfirmRatio;
 };
 
 struct Task {
@@ -53,6 +60,9 @@ struct Case {
   std::vector<std::pair<float, float>> parts;  // per task: the best candidate's lexical, dense
   float gap = 1;  // relevance of the best minus the second (1: one candidate)
   bool top_is_gold = false;
+  // The best share of the catalogue's best score that a task's best local server has
+  // among the catalogue's first K (-1: none of them is there).
+  float confirmed_ratio = -1;
 };
 
 std::vector<LocalServer> localServers(const search::Catalog& cat) {
@@ -104,9 +114,36 @@ std::vector<std::size_t> draw(std::mt19937& rng, std::size_t size, std::size_t n
   return out;
 }
 
+// The catalogue's ranking of the tasks of a prompt, each cut to its first K server ids.
+struct CatalogueRanks {
+  // Per task of splitTasks(query): the first K server ids, each with its score's share of
+  // the best score.
+  std::vector<std::map<std::string, float>> top;
+};
+
+Result<CatalogueRanks> catalogueRanks(const search::SearchIndex& catalogue, const Task& task,
+                                      std::size_t k) {
+  CatalogueRanks out;
+  search::QueryOptions q;
+  q.servers = k;
+  q.tools = 0;
+  q.split_tasks = false;
+  for (const auto& part : search::splitTasks(task.query)) {
+    auto ranked = catalogue.search(part, q);
+    if (!ranked) return fail(ranked.error());
+    std::map<std::string, float> ids;
+    const float best = ranked->servers.empty() ? 1.0F : ranked->servers.front().score;
+    for (const auto& r : ranked->servers)
+      ids[catalogue.catalog().servers[r.index].id] = best > 0 ? r.score / best : 0.0F;
+    out.top.push_back(std::move(ids));
+  }
+  return out;
+}
+
 Result<Case> evaluate(const std::vector<LocalServer>& servers,
                       const std::vector<std::size_t>& installed, const Task& task,
-                      std::shared_ptr<const search::Encoder> encoder) {
+                      std::shared_ptr<const search::Encoder> encoder,
+                      const CatalogueRanks& catalogue) {
   std::vector<LocalServer> local;
   for (auto i : installed) local.push_back(servers[i]);
   auto index = LocalIndex::build(std::move(local), std::move(encoder), 0.5F);
@@ -114,11 +151,16 @@ Result<Case> evaluate(const std::vector<LocalServer>& servers,
   // As the daemon does: the prompt split into tasks (the splitter), each ranked; the
   // feature is the best over the tasks (feature()), the rest is of the first task's ranking.
   Case c;
-  for (const auto& part : search::splitTasks(task.query)) {
-    auto ranked = (*index)->rank(part, 5);
+  const auto parts = search::splitTasks(task.query);
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    auto ranked = (*index)->rank(parts[p], 5);
     if (!ranked) return fail(ranked.error());
     if (ranked->empty()) continue;
     c.parts.emplace_back(ranked->front().lexical, ranked->front().dense);
+    if (p < catalogue.top.size()) {
+      const auto it = catalogue.top[p].find(ranked->front().offer.server_id);
+      if (it != catalogue.top[p].end()) c.confirmed_ratio = std::max(c.confirmed_ratio, it->second);
+    }
     if (!c.empty) continue;
     c.empty = false;
     if (ranked->size() > 1) c.gap = (*ranked)[0].relevance - (*ranked)[1].relevance;
@@ -133,6 +175,24 @@ Result<std::vector<Case>> runCorpus(const Args& a, const std::string& name, sear
                                     std::shared_ptr<const search::Encoder> encoder) {
   auto cat = search::loadCatalog(a.data, kind);
   if (!cat) return fail(cat.error());
+  // The competition: the union catalogue, plus this corpus's own servers when the union
+  // lacks them (MCP-Bench's).
+  auto whole = search::loadCatalog(a.data, search::CorpusKind::kAll);
+  if (!whole) return fail(whole.error());
+  if (kind != search::CorpusKind::kAll && kind != search::CorpusKind::kLive) {
+    for (const auto& server : cat->servers) {
+      search::ServerEntry copy = server;
+      copy.tools.clear();
+      const auto at = whole->addServer(std::move(copy));
+      for (auto t : server.tools) {
+        search::ToolEntry tool = cat->tools[t];
+        tool.server = at;
+        whole->addTool(std::move(tool));
+      }
+    }
+  }
+  auto catalogue = search::SearchIndex::build(std::move(*whole), encoder);
+  if (!catalogue) return fail(catalogue.error());
   const auto servers = localServers(*cat);
   std::map<std::string, std::size_t> by_id;
   for (std::size_t i = 0; i < servers.size(); ++i) by_id[servers[i].offer.server_id] = i;
@@ -148,17 +208,19 @@ Result<std::vector<Case>> runCorpus(const Args& a, const std::string& name, sear
     }
     if (gold.empty()) continue;
     const std::vector<std::size_t> gold_list(gold.begin(), gold.end());
+    auto ranks = catalogueRanks(**catalogue, task, a.confirm_top);
+    if (!ranks) return fail(ranks.error());
     for (int t = 0; t < a.trials; ++t) {
       for (auto n : a.others) {
         // With a gold server: one of the task's gold servers, chosen at random.
         auto with = draw(rng, servers.size(), n, gold);
         with.push_back(gold_list[rng() % gold_list.size()]);
-        auto pos = evaluate(servers, with, task, encoder);
+        auto pos = evaluate(servers, with, task, encoder, *ranks);
         if (!pos) return fail(pos.error());
         pos->has_gold = true;
         // Without: at least one server, none of them gold.
         auto without = draw(rng, servers.size(), std::max<std::size_t>(n, 1), gold);
-        auto neg = evaluate(servers, without, task, encoder);
+        auto neg = evaluate(servers, without, task, encoder, *ranks);
         if (!neg) return fail(neg.error());
         for (Case* c : {&*pos, &*neg}) {
           c->corpus = name;
@@ -226,6 +288,22 @@ Split bestSplit(const std::vector<Case>& cases, float share) {
   return best;
 }
 
+// Accuracy, precision and recall of the daemon's rule: local when the catalogue confirms
+// the best local server, or when its match reaches `threshold` (none: > 1).
+Split confirmedRule(const std::vector<Case>& cases, float share, float threshold, float ratio) {
+  double tp = 0, fp = 0, tn = 0, fn = 0;
+  for (const auto& c : cases) {
+    const bool local = c.confirmed_ratio >= ratio || feature(c, share) >= threshold;
+    (local ? (c.has_gold ? tp : fp) : (c.has_gold ? fn : tn)) += 1;
+  }
+  Split s;
+  s.threshold = threshold;
+  s.accuracy = (tp + tn) / std::max(1.0, tp + tn + fp + fn);
+  s.precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  s.recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+  return s;
+}
+
 // Accuracy, precision and recall of a given threshold.
 Split at(const std::vector<Case>& cases, float share, float threshold) {
   double tp = 0, fp = 0, tn = 0, fn = 0;
@@ -244,7 +322,7 @@ Split at(const std::vector<Case>& cases, float share, float threshold) {
 int usage(const char* why) {
   std::fprintf(stderr,
                "local_threshold_eval: %s\nusage: local_threshold_eval --data DIR [--model FILE] "
-               "[--sample N] [--trials T] [--seed S]\n",
+               "[--sample N] [--trials T] [--seed S] [--confirm-top K] [--confirm-ratio R]\n",
                why);
   return 2;
 }
@@ -267,6 +345,10 @@ int main(int argc, char** argv) {
       a.trials = std::stoi(value);
     else if (flag == "--seed")
       a.seed = static_cast<unsigned>(std::stoul(value));
+    else if (flag == "--confirm-top")
+      a.confirm_top = std::stoul(value);
+    else if (flag == "--confirm-ratio")
+      a.confirm_ratio = std::stof(value);
     else
       return usage(("unknown flag " + flag).c_str());
   }
@@ -312,7 +394,22 @@ int main(int argc, char** argv) {
   }
   std::printf("\nchosen: lexical share %.1f, threshold %.3f (accuracy %.3f)\n", chosen_share,
               chosen.threshold, chosen.accuracy);
-  std::printf("\n| subset | cases | accuracy | precision | recall |\n|---|---:|---:|---:|---:|\n");
+  // The daemon's rule: confirmed by the catalogue's top K, or a match of at least T.
+  const float ratio = a.confirm_ratio;
+  Split rule = confirmedRule(cases, chosen_share, 2.0F, ratio);
+  for (int t = 0; t <= 100; ++t) {
+    const Split r = confirmedRule(cases, chosen_share, static_cast<float>(t) / 100.0F, ratio);
+    if (r.accuracy > rule.accuracy) rule = r;
+  }
+  std::printf(
+      "\ncatalogue top %zu with at least %.2f of the best score, or a match of at least T: best "
+      "T %.2f (accuracy %.3f; the catalogue alone: %.3f)\n",
+      a.confirm_top, ratio, rule.threshold > 1.0F ? -1.0 : rule.threshold, rule.accuracy,
+      confirmedRule(cases, chosen_share, 2.0F, ratio).accuracy);
+  std::printf(
+      "\n| subset | cases | threshold: accuracy | precision | recall | top %zu or T: accuracy | "
+      "precision | recall |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+      a.confirm_top);
   std::map<std::string, std::vector<Case>> subsets;
   for (const auto& c : cases) {
     subsets[c.corpus].push_back(c);
@@ -320,8 +417,9 @@ int main(int argc, char** argv) {
   }
   for (const auto& [name, sub] : subsets) {
     const Split s = at(sub, chosen_share, chosen.threshold);
-    std::printf("| %s | %zu | %.3f | %.3f | %.3f |\n", name.c_str(), sub.size(), s.accuracy,
-                s.precision, s.recall);
+    const Split r = confirmedRule(sub, chosen_share, rule.threshold, ratio);
+    std::printf("| %s | %zu | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", name.c_str(),
+                sub.size(), s.accuracy, s.precision, s.recall, r.accuracy, r.precision, r.recall);
   }
   // How often the local answer above the threshold is a gold server (not just "some
   // gold server is installed"), and how close the two best local servers are (what the

@@ -278,7 +278,9 @@ Daemon::Placement Daemon::place(ProxySession& session, const std::string& task,
 
 bool Daemon::placeLocal(Placement& p, const Selection& selection) {
   for (const auto& c : selection.candidates) {
-    if (c.match < selection.threshold) continue;
+    // A candidate the source confirmed needs no absolute match; one chosen because the
+    // source could not be asked must reach the threshold.
+    if (!selection.confirmed && c.match < selection.threshold) continue;
     bool running = false;
     {
       std::lock_guard lock(mu_);

@@ -14,6 +14,8 @@ namespace onemcp::orchestrator {
 
 const float kMeasuredLocalThreshold = 0.234F;
 const float kMeasuredLexicalShare = 0.6F;
+const std::size_t kMeasuredConfirmTop = 8;
+const float kMeasuredConfirmRatio = 0.3F;
 
 namespace {
 
@@ -165,39 +167,97 @@ std::shared_ptr<const LocalIndex> Selector::snapshot() const {
 
 Selection Selector::select(const std::string& task, std::size_t k,
                            const std::map<std::string, float>& usage) {
-  Selection out;
-  out.threshold = options_.local_threshold;
-  if (auto local = snapshot(); local) {
-    auto ranked = local->rank(task, k);
+  std::vector<Candidate> local;
+  float best_local = -1;
+  std::string note;
+  if (auto index = snapshot(); index) {
+    auto ranked = index->rank(task, k);
     if (ranked && !ranked->empty()) {
       applyUsage(*ranked, usage);
-      out.best_local = ranked->front().match;
-      if (out.best_local >= options_.local_threshold) {
-        out.source = "local";
-        out.candidates = std::move(*ranked);
-        return out;
-      }
+      best_local = ranked->front().match;
+      local = std::move(*ranked);
     } else if (!ranked) {
-      out.note = "the local index failed: " + ranked.error().message + "; ";
+      note = "the local index failed: " + ranked.error().message + "; ";
     }
   }
-  Selection offered = fromSource(task, k, usage);
-  offered.best_local = out.best_local;
-  offered.note = out.note + offered.note;
-  return offered;
+  const auto byThreshold = [&](Selection out) {
+    if (best_local < options_.local_threshold) return out;
+    out.source = "local";
+    out.candidates = std::move(local);
+    out.confirmed = false;
+    return out;
+  };
+  Selection out;
+  out.threshold = options_.local_threshold;
+  out.best_local = best_local;
+  out.note = note;
+  if (local.empty()) {
+    Selection s = fromSource(task, k, usage);
+    s.best_local = best_local;
+    s.note = note + s.note;
+    return s;
+  }
+  if (options_.confirm_top == 0 && best_local >= options_.local_threshold) return byThreshold(out);
+  if (options_.confirm_top == 0) {
+    Selection s = fromSource(task, k, usage);
+    s.best_local = best_local;
+    s.note = note + s.note;
+    return s;
+  }
+  // Every server competes in the source's ranking (and its scores know which words are
+  // common): an installed server it ranks near the top is as good as what it would offer.
+  auto offers = source_.find(task, std::max(k, options_.confirm_top));
+  if (!offers || offers->empty()) {
+    if (!offers) {
+      out.note += "searching the " + source_.kind() + " failed: " + offers.error().message;
+    }
+    out.source = source_.kind();
+    return byThreshold(std::move(out));
+  }
+  // Among the first confirm_top, and not far behind the best: in a small catalogue every
+  // server is "among the first", even one with a trace of evidence.
+  std::set<std::string> top;
+  const float best = offers->front().score;
+  for (std::size_t i = 0; i < std::min(options_.confirm_top, offers->size()); ++i) {
+    if (best <= 0 || (*offers)[i].score >= options_.confirm_ratio * best)
+      top.insert((*offers)[i].server_id);
+  }
+  std::vector<Candidate> confirmed;
+  for (auto& c : local) {
+    if (top.contains(c.offer.server_id)) confirmed.push_back(std::move(c));
+  }
+  if (!confirmed.empty()) {
+    out.source = "local";
+    out.candidates = std::move(confirmed);
+    out.confirmed = true;
+    return out;
+  }
+  Selection s = offered(std::move(*offers), k, usage);
+  s.best_local = best_local;
+  s.note = note + s.note;
+  return s;
 }
 
 Selection Selector::fromSource(const std::string& task, std::size_t k,
                                const std::map<std::string, float>& usage) {
-  Selection out;
-  out.threshold = options_.local_threshold;
-  out.source = source_.kind();
   auto offers = source_.find(task, k);
   if (!offers) {
+    Selection out;
+    out.threshold = options_.local_threshold;
+    out.source = source_.kind();
     out.note += "searching the " + out.source + " failed: " + offers.error().message;
     return out;
   }
-  for (auto& o : *offers) {
+  return offered(std::move(*offers), k, usage);
+}
+
+Selection Selector::offered(std::vector<Offer> offers, std::size_t k,
+                            const std::map<std::string, float>& usage) const {
+  Selection out;
+  out.threshold = options_.local_threshold;
+  out.source = source_.kind();
+  if (offers.size() > k) offers.resize(k);
+  for (auto& o : offers) {
     Candidate c;
     c.relevance = o.score;
     c.score = o.score;
@@ -237,6 +297,7 @@ nlohmann::json selectionJson(const Selection& selection) {
   nlohmann::json out = {{"threshold", rounded(selection.threshold)},
                         {"candidates", std::move(candidates)}};
   if (selection.best_local >= 0) out["best_local"] = rounded(selection.best_local);
+  if (selection.source == "local") out["confirmed_by_source"] = selection.confirmed;
   return out;
 }
 

@@ -331,7 +331,7 @@ TEST_F(DaemonTest, ARestartedDaemonRunsAgainWhatRanAndKeepsTheUsageHistory) {
   EXPECT_EQ(usage->back().tool, "create_entities");
 }
 
-TEST_F(DaemonTest, ATaskARunningServerCoversIsAnsweredFromTheLocalIndexWithoutTheSource) {
+TEST_F(DaemonTest, ATaskARunningServerCoversIsAnsweredFromTheLocalIndex) {
   source_.memory_verified = true;
   Daemon daemon(DaemonOptions{}, source_, clock_);
   auto a = connect(daemon);
@@ -341,24 +341,24 @@ TEST_F(DaemonTest, ATaskARunningServerCoversIsAnsweredFromTheLocalIndexWithoutTh
   EXPECT_EQ(first["tasks"][0]["source"], "source") << first.dump();  // nothing installed yet
   ASSERT_EQ(source_.finds.load(), 1);
   ASSERT_EQ(source_.launches.load(), 1);
-  // Another session, a task the memory server's own tools describe.
+  // Another session, a task the memory server's own tools describe and that the source
+  // also ranks it for: the running server answers, confirmed, and nothing new starts.
   auto b = connect(daemon);
-  auto second = structured(
-      b->session->callTool("find_tools", {{"task", "read the knowledge graph of entities"}}));
+  auto second = structured(b->session->callTool(
+      "find_tools", {{"task", "recall the entities of the knowledge graph"}}));
   ASSERT_EQ(second["tasks"].size(), 1U) << second.dump();
   const Json& task = second["tasks"][0];
   EXPECT_EQ(task["source"], "local") << second.dump();
-  EXPECT_EQ(source_.finds.load(), 1);  // the source was not asked
+  EXPECT_EQ(task["scores"]["confirmed_by_source"], true) << second.dump();
+  EXPECT_EQ(source_.finds.load(), 2);  // asked once more, to confirm
   EXPECT_EQ(source_.launches.load(), 1);
   EXPECT_EQ(task["server"], "memory");
-  EXPECT_GE(task["scores"]["best_local"].get<float>(), task["scores"]["threshold"].get<float>())
-      << second.dump();
   EXPECT_EQ(task["scores"]["candidates"][0]["server_id"], "test:memory") << second.dump();
   EXPECT_TRUE(toolNames(*b->session).contains("memory__read_graph"));
-  // A task the running server does not cover asks the source.
+  // A task the running server does not cover gets the source's offer.
   auto third = structured(b->session->callTool("find_tools", {{"task", "echo hello back to me"}}));
   EXPECT_EQ(third["tasks"][0]["source"], "source") << third.dump();
-  EXPECT_EQ(source_.finds.load(), 2);
+  EXPECT_EQ(source_.finds.load(), 3);
   EXPECT_TRUE(toolNames(*b->session).contains("everything__echo")) << third.dump();
 }
 
@@ -388,7 +388,13 @@ TEST_F(DaemonTest, AStoppedServersToolsStayInTheLocalIndexAcrossRestarts) {
   EXPECT_EQ(found["tasks"][0]["source"], "local") << found.dump();
   EXPECT_TRUE(found["tasks"][0].value("started", false))
       << found.dump();  // installed, started again
-  EXPECT_EQ(source_.finds.load(), 1);
+  // The source was asked and had no offer for this task, so the local match's threshold
+  // decided.
+  EXPECT_EQ(found["tasks"][0]["scores"]["confirmed_by_source"], false) << found.dump();
+  EXPECT_GE(found["tasks"][0]["scores"]["best_local"].get<float>(),
+            found["tasks"][0]["scores"]["threshold"].get<float>())
+      << found.dump();
+  EXPECT_EQ(source_.finds.load(), 2);
   EXPECT_EQ(source_.launches.load(), 2);
   EXPECT_TRUE(toolNames(*b->session).contains("memory__read_graph"));
 }

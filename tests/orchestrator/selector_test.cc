@@ -1,7 +1,9 @@
-// The selector over a fixed small corpus (lexical only, so the figures are exact): a
-// local match at or above the threshold answers without asking the source; a miss, or
-// an empty local index, asks it; the usage prior reorders near-equal candidates but not
-// clear wins; a rebuilt index is swapped in while an old snapshot stays usable.
+// The selector over a fixed small corpus (lexical only, so the figures are exact): an
+// installed server answers when the source ranks it among its first confirm_top offers,
+// and loses to the source's offers when it ranks lower; when the source cannot answer
+// (or confirm_top is 0) the threshold decides; the usage prior reorders near-equal
+// candidates but not clear wins; a rebuilt index is swapped in while an old snapshot
+// stays usable.
 #include "onemcp/orchestrator/selector.h"
 
 #include <gtest/gtest.h>
@@ -50,22 +52,109 @@ SelectorOptions lexicalOnly(float threshold) {
   SelectorOptions o;
   o.local_threshold = threshold;
   o.lexical_share = 1.0F;  // no encoder: the match is the share of task terms found
+  o.confirm_top = 3;       // fixed here, whatever the measured default
   return o;
 }
 
-TEST(SelectorTest, LocalMatchAboveTheThresholdAnswersWithoutAskingTheSource) {
+Offer offer(std::string id) { return {std::move(id), "", "", 0.5F, true, {}}; }
+
+TEST(SelectorTest, AnInstalledServerTheSourceRanksNearTheTopAnswersLocally) {
   CountingSource source;
+  source.offers = {offer("test:github"), offer("test:memory"), offer("test:files")};
   Selector selector(lexicalOnly(0.5F), source, nullptr);
   ASSERT_TRUE(selector.setServers(corpus()));
   const Selection s = selector.select("read the knowledge graph", 5, {});
-  EXPECT_EQ(source.finds, 0);
+  EXPECT_EQ(source.finds, 1);
   EXPECT_EQ(s.source, "local");
-  ASSERT_FALSE(s.candidates.empty());
+  EXPECT_TRUE(s.confirmed);
+  ASSERT_EQ(s.candidates.size(), 1U);  // weather matches nothing; only memory is confirmed
   EXPECT_EQ(s.candidates.front().offer.server_id, "test:memory");
   // "read", "knowledg", "graph": all three in memory's text.
   EXPECT_FLOAT_EQ(s.best_local, 1.0F);
   EXPECT_FLOAT_EQ(s.candidates.front().match, 1.0F);
+  EXPECT_EQ(selectionJson(s)["confirmed_by_source"], true);
+}
+
+TEST(SelectorTest, AnInstalledServerTheSourceRanksLowerLosesToItsOffers) {
+  CountingSource source;
+  for (const char* id : {"test:a", "test:b", "test:c", "test:memory"})
+    source.offers.push_back(offer(id));
+  Selector selector(lexicalOnly(0.5F), source, nullptr);
+  ASSERT_TRUE(selector.setServers(corpus()));
+  // A perfect local match, but three servers rank above it where all of them compete.
+  const Selection s = selector.select("read the knowledge graph", 2, {});
+  EXPECT_EQ(source.finds, 1);
+  EXPECT_EQ(s.source, "catalog");
+  EXPECT_FLOAT_EQ(s.best_local, 1.0F);
+  ASSERT_EQ(s.candidates.size(), 2U);  // the source's offers, cut to k
+  EXPECT_EQ(s.candidates.front().offer.server_id, "test:a");
+}
+
+TEST(SelectorTest, AServerFarBehindTheSourcesBestIsNotConfirmed) {
+  CountingSource source;
+  // Two servers in all: both are "among the first three", but memory has a trace of the
+  // best offer's evidence.
+  source.offers = {offer("test:other"), offer("test:memory")};
+  source.offers[0].score = 1.0F;
+  source.offers[1].score = 0.1F;
+  Selector selector(lexicalOnly(0.5F), source, nullptr);  // confirm_ratio: the measured one
+  ASSERT_TRUE(selector.setServers(corpus()));
+  const Selection s = selector.select("read the knowledge graph", 5, {});
+  EXPECT_EQ(s.source, "catalog");
+  ASSERT_FALSE(s.candidates.empty());
+  EXPECT_EQ(s.candidates.front().offer.server_id, "test:other");
+  // Close enough to the best, it is.
+  source.offers[1].score = 0.9F;
+  EXPECT_EQ(selector.select("read the knowledge graph", 5, {}).source, "local");
+}
+
+TEST(SelectorTest, WithoutTheSourceTheThresholdDecides) {
+  class Failing final : public ToolSource {
+   public:
+    Result<std::vector<Offer>> find(const std::string&, std::size_t) override {
+      return fail(ErrorCode::kUnavailable, "registry unreachable");
+    }
+    Result<std::unique_ptr<sandbox::BackendLauncher>> launcher(const Offer&) override {
+      return fail(ErrorCode::kUnavailable, "no");
+    }
+    [[nodiscard]] std::string kind() const override { return "registry"; }
+  } failing;
+  Selector selector(lexicalOnly(0.5F), failing, nullptr);
+  ASSERT_TRUE(selector.setServers(corpus()));
+  const Selection above = selector.select("read the knowledge graph", 5, {});
+  EXPECT_EQ(above.source, "local");
+  EXPECT_FALSE(above.confirmed);
+  ASSERT_FALSE(above.candidates.empty());
+  EXPECT_EQ(above.candidates.front().offer.server_id, "test:memory");
+  EXPECT_NE(above.note.find("registry unreachable"), std::string::npos) << above.note;
+  // 0.25 < 0.5: nothing local is good enough, and the source said nothing.
+  const Selection below = selector.select("open github issues about the weather", 5, {});
+  EXPECT_EQ(below.source, "registry");
+  EXPECT_TRUE(below.candidates.empty());
+  EXPECT_FLOAT_EQ(below.best_local, 0.25F);
+
+  // A source with no offer at all has no opinion either.
+  CountingSource empty;
+  Selector quiet(lexicalOnly(0.5F), empty, nullptr);
+  ASSERT_TRUE(quiet.setServers(corpus()));
+  EXPECT_EQ(quiet.select("read the knowledge graph", 5, {}).source, "local");
+}
+
+TEST(SelectorTest, ConfirmTopZeroLetsTheThresholdAnswerWithoutAskingTheSource) {
+  CountingSource source;
+  SelectorOptions options = lexicalOnly(0.5F);
+  options.confirm_top = 0;
+  Selector selector(options, source, nullptr);
+  ASSERT_TRUE(selector.setServers(corpus()));
+  const Selection s = selector.select("read the knowledge graph", 5, {});
+  EXPECT_EQ(source.finds, 0);
+  EXPECT_EQ(s.source, "local");
+  EXPECT_FALSE(s.confirmed);
   EXPECT_FLOAT_EQ(s.threshold, 0.5F);
+  const Selection miss = selector.select("open github issues about the weather", 5, {});
+  EXPECT_EQ(source.finds, 1);
+  EXPECT_EQ(miss.source, "catalog");
+  EXPECT_FLOAT_EQ(miss.best_local, 0.25F);
 }
 
 TEST(SelectorTest, LocalMatchBelowTheThresholdAsksTheSource) {

@@ -1,6 +1,10 @@
 // The selector: for each task, first the local index (the tools of the servers the
-// daemon installed or runs), and only when its best match scores below a threshold the
-// ToolSource (catalogue or registry). The local index uses the catalogue's search code
+// daemon installed or runs); an installed server is used when the ToolSource's own
+// ranking (catalogue or registry, where every server competes) puts it among its first
+// `confirm_top` offers for the task, not far behind the best, and otherwise the source's
+// offers are. When the
+// source cannot answer, or confirm_top is 0, an absolute local match at or above a
+// threshold decides instead. The local index uses the catalogue's search code
 // (same encoder, same hybrid ranking) over an immutable snapshot that is rebuilt and
 // swapped in when the set of installed servers changes; readers never wait for a build.
 // The threshold is on an absolute match (the hybrid scores are normalised per index, so
@@ -44,8 +48,16 @@ struct Candidate {
 // figures); defined in selector.cc, so a new measurement recompiles one file.
 extern const float kMeasuredLocalThreshold;
 extern const float kMeasuredLexicalShare;
+extern const std::size_t kMeasuredConfirmTop;
+extern const float kMeasuredConfirmRatio;
 
 struct SelectorOptions {
+  // An installed server answers a task when the source ranks it among this many offers
+  // (0: never ask the source first; the threshold alone decides). Measured with
+  // bench/orchestrator/local_threshold_eval (the README gives the figures).
+  std::size_t confirm_top = kMeasuredConfirmTop;
+  // ... with a score of at least this share of the best offer's.
+  float confirm_ratio = kMeasuredConfirmRatio;
   float local_threshold = kMeasuredLocalThreshold;
   // The match: lexical_share * (share of the task's terms the server's text holds) +
   // (1 - lexical_share) * (best cosine of the task with the server's or a tool's text).
@@ -84,6 +96,9 @@ struct Selection {
   std::vector<Candidate> candidates;  // best first, after the usage prior
   float best_local = -1;              // the best local match (-1: no local candidate)
   float threshold = 0;
+  // "local": the source ranked the candidates among its first confirm_top offers, or
+  // (confirmed false) their match reached the threshold when it could not be asked.
+  bool confirmed = false;
   std::string note;  // the source's error, if it failed
 };
 
@@ -94,8 +109,9 @@ class Selector {
 
   // Rebuilds the local index from these servers and swaps it in.
   Result<void> setServers(std::vector<LocalServer> servers);
-  // Local candidates when the best one matches at least the threshold; otherwise the
-  // source's offers (at most k). `usage`: bonus per server id (usage_prior.h).
+  // Local candidates that the source confirms (or, when it cannot answer, that match at
+  // least the threshold); otherwise the source's offers (at most k). `usage`: bonus per
+  // server id (usage_prior.h).
   Selection select(const std::string& task, std::size_t k,
                    const std::map<std::string, float>& usage);
   // The source's offers alone (when no local candidate could be used).
@@ -105,6 +121,9 @@ class Selector {
   [[nodiscard]] const SelectorOptions& options() const { return options_; }
 
  private:
+  [[nodiscard]] Selection offered(std::vector<Offer> offers, std::size_t k,
+                                  const std::map<std::string, float>& usage) const;
+
   const SelectorOptions options_;
   ToolSource& source_;
   std::shared_ptr<const search::Encoder> encoder_;
