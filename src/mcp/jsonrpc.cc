@@ -1,5 +1,6 @@
 #include "onemcp/mcp/jsonrpc.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace onemcp::mcp {
@@ -120,7 +121,11 @@ Json RequestId::toJson() const {
   return std::get<std::string>(v_);
 }
 
-std::string RequestId::key() const { return toJson().dump(); }
+std::string RequestId::key() const {
+  // Runs several times per relayed call: an integer needs no JSON document.
+  if (const auto* n = std::get_if<std::int64_t>(&v_)) return std::to_string(*n);
+  return toJson().dump();
+}
 
 ErrorObject ErrorObject::fromError(const Error& e) {
   ErrorObject out{static_cast<int>(e.code), e.message, std::nullopt};
@@ -210,7 +215,27 @@ void dumpTo(std::string& out, const Json& j) {
   out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-void dumpId(std::string& out, const RequestId& id) { dumpTo(out, id.toJson()); }
+// A string as JSON: printable ASCII without quotes or backslashes (every method name, most
+// string ids) is written as it is, anything else through nlohmann's escaping.
+void dumpString(std::string& out, const std::string& s) {
+  const bool plain = std::all_of(
+      s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  if (!plain) {
+    dumpTo(out, Json(s));
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+void dumpId(std::string& out, const RequestId& id) {
+  if (id.isString()) {
+    dumpTo(out, id.toJson());
+  } else {
+    out += id.key();
+  }
+}
 
 }  // namespace
 
@@ -226,7 +251,7 @@ std::string serialize(const Message& m) {
           out += "{\"id\":";
           dumpId(out, msg.id);
           out += ",\"jsonrpc\":\"2.0\",\"method\":";
-          dumpTo(out, Json(msg.method));
+          dumpString(out, msg.method);
           if (msg.params) {
             out += ",\"params\":";
             dumpTo(out, *msg.params);
@@ -234,7 +259,7 @@ std::string serialize(const Message& m) {
           out += '}';
         } else if constexpr (std::is_same_v<T, Notification>) {
           out += "{\"jsonrpc\":\"2.0\",\"method\":";
-          dumpTo(out, Json(msg.method));
+          dumpString(out, msg.method);
           if (msg.params) {
             out += ",\"params\":";
             dumpTo(out, *msg.params);

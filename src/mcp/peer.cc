@@ -11,16 +11,16 @@ namespace onemcp::mcp {
 namespace {
 
 // A request in flight: a blocked request() waits on the promise; requestAsync() gets
-// its answer through `done` instead.
+// its answer through `done` instead (and allocates no promise).
 struct Pending {
-  std::promise<Result<Json>> promise;
+  std::optional<std::promise<Result<Json>>> promise;
   Peer::Done done;
 
   void complete(Result<Json> r) {
     if (done) {
       done(std::move(r));
     } else {
-      promise.set_value(std::move(r));
+      promise->set_value(std::move(r));
     }
   }
 };
@@ -55,9 +55,12 @@ class PeerCore : public std::enable_shared_from_this<PeerCore> {
   PeerCore(std::shared_ptr<Transport> transport, Peer::Options options,
            Peer::RequestHandler on_request, Peer::NotificationHandler on_notification,
            Peer::CloseHandler on_close, Executor* executor)
-      : transport_(std::move(transport)), options_(std::move(options)),
-        on_request_(std::move(on_request)), on_notification_(std::move(on_notification)),
-        on_close_(std::move(on_close)), executor_(executor) {}
+      : transport_(std::move(transport)),
+        options_(std::move(options)),
+        on_request_(std::move(on_request)),
+        on_notification_(std::move(on_notification)),
+        on_close_(std::move(on_close)),
+        executor_(executor) {}
 
   Result<Json> request(std::string method, std::optional<Json> params, const RequestOptions& opts);
   Result<RequestId> requestAsync(std::string method, std::optional<Json> params,
@@ -102,12 +105,12 @@ class PeerCore : public std::enable_shared_from_this<PeerCore> {
   const Peer::CloseHandler on_close_;
 
   mutable std::mutex mu_;
-  Executor* executor_;                                             // guarded by mu_
-  bool closed_ = false;                                            // guarded by mu_
-  std::int64_t next_id_ = 1;                                       // guarded by mu_
-  std::map<std::string, std::shared_ptr<Pending>> pending_;        // guarded by mu_
+  Executor* executor_;                                                          // guarded by mu_
+  bool closed_ = false;                                                         // guarded by mu_
+  std::int64_t next_id_ = 1;                                                    // guarded by mu_
+  std::map<std::string, std::shared_ptr<Pending>> pending_;                     // guarded by mu_
   std::map<std::string, std::function<void(const ProgressParams&)>> progress_;  // guarded by mu_
-  std::map<std::string, std::stop_source> incoming_;               // guarded by mu_
+  std::map<std::string, std::stop_source> incoming_;                            // guarded by mu_
 };
 
 std::shared_ptr<Pending> PeerCore::take(const std::string& key) {
@@ -122,14 +125,14 @@ std::shared_ptr<Pending> PeerCore::take(const std::string& key) {
 
 void PeerCore::sendCancel(const RequestId& id, const std::string& reason,
                           const std::string& related) {
-  (void)notify(std::string(notification::kCancelled),
-               Json(CancelledParams{id.toJson(), reason}), SendOptions{related});
+  (void)notify(std::string(notification::kCancelled), Json(CancelledParams{id.toJson(), reason}),
+               SendOptions{related});
 }
 
 Result<Json> PeerCore::request(std::string method, std::optional<Json> params,
                                const RequestOptions& opts) {
   auto pending = std::make_shared<Pending>();
-  auto future = pending->promise.get_future();
+  auto future = pending->promise.emplace().get_future();
   RequestId id;
   {
     std::lock_guard lock(mu_);
@@ -143,8 +146,8 @@ Result<Json> PeerCore::request(std::string method, std::optional<Json> params,
     if (!params || !params->is_object()) params = Json::object();
     (*params)["_meta"]["progressToken"] = id.toJson();
   }
-  if (auto sent = send(makeRequest(id, method, std::move(params)),
-                       SendOptions{opts.related_request_id});
+  if (auto sent =
+          send(makeRequest(id, method, std::move(params)), SendOptions{opts.related_request_id});
       !sent) {
     take(key);
     return fail(sent.error().wrap("sending " + method));
@@ -181,8 +184,8 @@ Result<RequestId> PeerCore::requestAsync(std::string method, std::optional<Json>
     if (!params || !params->is_object()) params = Json::object();
     (*params)["_meta"]["progressToken"] = id.toJson();
   }
-  if (auto sent = send(makeRequest(id, method, std::move(params)),
-                       SendOptions{opts.related_request_id});
+  if (auto sent =
+          send(makeRequest(id, method, std::move(params)), SendOptions{opts.related_request_id});
       !sent) {
     take(id.key());
     return fail(sent.error().wrap("sending " + method));
@@ -331,7 +334,8 @@ void PeerCore::dispatchNotification(const Notification& n) {
     std::optional<std::stop_source> stop;
     {
       std::lock_guard lock(mu_);
-      if (auto it = incoming_.find(params->requestId.dump()); it != incoming_.end()) stop = it->second;
+      if (auto it = incoming_.find(params->requestId.dump()); it != incoming_.end())
+        stop = it->second;
     }
     // Outside mu_: a stop callback (an inline request's) may answer through this peer.
     if (stop) stop->request_stop();

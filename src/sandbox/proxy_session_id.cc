@@ -1,8 +1,10 @@
 #include "onemcp/sandbox/proxy_session_id.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <atomic>
@@ -37,6 +39,31 @@ bool readHex(std::string_view text, std::uint64_t& out) {
 
 }  // namespace
 
+// The HTTP front checks the tag of every POST's id. OpenSSL 3's one-shot HMAC() fetches
+// the algorithm and sets the key on each call (several µs); this context is keyed once
+// and each tag works on a copy of it.
+struct SessionIdCodec::Mac {
+  EVP_MAC* mac = nullptr;
+  EVP_MAC_CTX* keyed = nullptr;
+
+  ~Mac() {
+    EVP_MAC_CTX_free(keyed);
+    EVP_MAC_free(mac);
+  }
+};
+
+SessionIdCodec::SessionIdCodec(const Key& key, std::uint64_t instance)
+    : key_(key), instance_(instance) {
+  auto m = std::make_shared<Mac>();
+  m->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  m->keyed = m->mac ? EVP_MAC_CTX_new(m->mac) : nullptr;
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (m->keyed && EVP_MAC_init(m->keyed, key_.data(), key_.size(), params) == 1)
+    mac_ = std::move(m);
+}
+
 Result<SessionIdCodec> SessionIdCodec::random() {
   Key key{};
   std::array<unsigned char, 8> instance{};
@@ -55,8 +82,18 @@ std::string SessionIdCodec::tag(std::uint64_t instance, std::uint64_t serial) co
   appendHex(message, serial);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
+  EVP_MAC_CTX* ctx = mac_ ? EVP_MAC_CTX_dup(mac_->keyed) : nullptr;
+  std::size_t got = 0;
+  if (ctx &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()) ==
+          1 &&
+      EVP_MAC_final(ctx, mac, &got, sizeof mac) == 1) {
+    len = static_cast<unsigned int>(got);
+  } else {
+    HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
+  }
+  EVP_MAC_CTX_free(ctx);
   std::string out;
   out.reserve(kTagBytes * 2);
   for (std::size_t i = 0; i < kTagBytes; ++i) {
@@ -87,8 +124,9 @@ Result<ProxySessionId> SessionIdCodec::decode(std::string_view id) const {
     return fail(ErrorCode::kInvalidInput, "the Mcp-Session-Id is not one this proxy issues");
   }
   if (out.instance != instance_) {
-    return fail(ErrorCode::kNotFound,
-                "the Mcp-Session-Id comes from an earlier run of the proxy; initialize a new session");
+    return fail(
+        ErrorCode::kNotFound,
+        "the Mcp-Session-Id comes from an earlier run of the proxy; initialize a new session");
   }
   const std::string expected = tag(out.instance, out.serial);
   if (CRYPTO_memcmp(expected.data(), body.data() + 32, expected.size()) != 0) {

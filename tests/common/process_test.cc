@@ -1,10 +1,9 @@
 #include "onemcp/common/process.h"
 
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 namespace onemcp {
 namespace {
@@ -90,8 +89,8 @@ TEST(ProcessTest, WaitTimesOutWhileChildRuns) {
 }
 
 TEST(ProcessTest, KillsChildThatIgnoresTerm) {
-  auto proc = Process::spawn(
-      specOf({"sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"}));
+  auto proc =
+      Process::spawn(specOf({"sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"}));
   ASSERT_TRUE(proc);
   char c = 0;
   ASSERT_EQ(::read((*proc)->stdoutFd(), &c, 1), 1);  // trap is installed
@@ -117,6 +116,20 @@ TEST(ProcessTest, WriteToVanishedReaderIsClosedNotSigpipe) {
   auto written = writeAll(pipe->write.get(), "data");
   ASSERT_FALSE(written);
   EXPECT_EQ(written.error().code, ErrorCode::kClosed);
+  // SIGPIPE stays blocked on this thread, and the one the write raised was taken.
+  sigset_t mask;
+  pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+  EXPECT_EQ(sigismember(&mask, SIGPIPE), 1);
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_EQ(sigismember(&pending, SIGPIPE), 0);
+  // A second vanished reader is again kClosed.
+  auto again = makePipe();
+  ASSERT_TRUE(again);
+  again->read.reset();
+  auto second = writeAll(again->write.get(), "data");
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kClosed);
 }
 
 }  // namespace

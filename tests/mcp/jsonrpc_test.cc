@@ -57,13 +57,12 @@ TEST(JsonRpcTest, WrongVersionIsRejectedWithItsId) {
 }
 
 TEST(JsonRpcTest, RejectsInvalidShapes) {
-  for (const char* text : {R"({"jsonrpc":"2.0","id":1.5,"method":"x"})",
-                           R"({"jsonrpc":"2.0","id":null,"method":"x"})",
-                           R"({"jsonrpc":"2.0","id":1,"method":3})",
-                           R"({"jsonrpc":"2.0","id":1,"method":"x","params":"s"})",
-                           R"({"jsonrpc":"2.0","id":1,"result":1,"error":{}})",
-                           R"({"jsonrpc":"2.0","id":1})",
-                           R"({"jsonrpc":"2.0","id":1,"error":{"code":"x","message":"m"}})"}) {
+  for (const char* text :
+       {R"({"jsonrpc":"2.0","id":1.5,"method":"x"})", R"({"jsonrpc":"2.0","id":null,"method":"x"})",
+        R"({"jsonrpc":"2.0","id":1,"method":3})",
+        R"({"jsonrpc":"2.0","id":1,"method":"x","params":"s"})",
+        R"({"jsonrpc":"2.0","id":1,"result":1,"error":{}})", R"({"jsonrpc":"2.0","id":1})",
+        R"({"jsonrpc":"2.0","id":1,"error":{"code":"x","message":"m"}})"}) {
     auto parsed = parse(text);
     ASSERT_TRUE(parsed) << text;
     EXPECT_TRUE(parsed->messages.empty()) << text;
@@ -87,8 +86,8 @@ TEST(JsonRpcTest, BatchSplitsValidAndInvalidEntries) {
 }
 
 TEST(JsonRpcTest, OversizedMessageIsTooLarge) {
-  std::string big = R"({"jsonrpc":"2.0","method":"x","params":{"p":")" + std::string(2000, 'a') +
-                    R"("}})";
+  std::string big =
+      R"({"jsonrpc":"2.0","method":"x","params":{"p":")" + std::string(2000, 'a') + R"("}})";
   auto parsed = parse(big, ParseLimits{.max_bytes = 1000, .max_depth = 16});
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, ErrorCode::kTooLarge);
@@ -99,8 +98,8 @@ TEST(JsonRpcTest, DeepNestingIsParseErrorButBracketsInStringsAreFine) {
   auto parsed = parse(deep);
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, ErrorCode::kParseError);
-  std::string in_string = R"({"jsonrpc":"2.0","method":"x","params":{"s":")" +
-                          std::string(500, '[') + R"(\""}})";
+  std::string in_string =
+      R"({"jsonrpc":"2.0","method":"x","params":{"s":")" + std::string(500, '[') + R"(\""}})";
   EXPECT_TRUE(parse(in_string));
 }
 
@@ -122,6 +121,22 @@ TEST(JsonRpcTest, SerializeRoundTripsEveryKind) {
   auto batch = parse(serializeBatch(all));
   ASSERT_TRUE(batch);
   EXPECT_EQ(batch->messages.size(), all.size());
+}
+
+TEST(JsonRpcTest, MethodsAndIdsThatNeedEscapingSerializeAsTheDocumentDoes) {
+  // Plain ASCII names are written as they are; these go through nlohmann's escaping.
+  std::vector<Message> all = {
+      makeRequest(RequestId(-7), "say \"hi\"", std::nullopt), makeNotification("back\\slash\ttab"),
+      makeRequest(RequestId("\u00e9t\u00e9 \"q\""), "caf\u00e9", Json{{"x", 1}}),
+      makeResponse(RequestId(std::int64_t{9007199254740993}), Json{{"ok", true}})};
+  for (const auto& m : all) EXPECT_EQ(serialize(m), toJson(m).dump());
+}
+
+TEST(JsonRpcTest, RequestIdKeyIsItsJsonForm) {
+  EXPECT_EQ(RequestId(42).key(), "42");
+  EXPECT_EQ(RequestId(-1).key(), "-1");
+  EXPECT_EQ(RequestId("42").key(), "\"42\"");
+  EXPECT_EQ(RequestId("a\"b").key(), R"("a\"b")");
 }
 
 TEST(JsonRpcTest, ErrorObjectCarriesDataBothWays) {

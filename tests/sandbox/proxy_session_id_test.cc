@@ -4,6 +4,8 @@
 #include "onemcp/sandbox/proxy_session_id.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "http_mcp_client.h"
 #include "onemcp/mcp/streamable_http_server.h"
@@ -29,6 +31,25 @@ TEST(SessionIdCodecTest, EncodesVisibleAsciiAndDecodesItsOwnIds) {
     EXPECT_EQ(*decoded, (ProxySessionId{0x0123456789abcdefULL, serial}));
   }
   EXPECT_NE(codec.encode(1), codec.encode(2));
+}
+
+TEST(SessionIdCodecTest, TheTagIsTheTruncatedHmacSha256OfPrefixInstanceAndSerial) {
+  const SessionIdCodec::Key key = keyOf(7);
+  const SessionIdCodec codec(key, 0x0123456789abcdefULL);
+  for (std::uint64_t serial : {1ULL, 99ULL}) {
+    const std::string id = codec.encode(serial);
+    const std::string message = id.substr(0, 3 + 32);  // "m1." + instance + serial
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
+    std::string hex;
+    for (unsigned i = 0; i < 16; ++i) {
+      hex.push_back("0123456789abcdef"[mac[i] >> 4]);
+      hex.push_back("0123456789abcdef"[mac[i] & 0xF]);
+    }
+    EXPECT_EQ(id.substr(35), hex);
+  }
 }
 
 TEST(SessionIdCodecTest, RefusesGarbledIdsAsInvalidInput) {
@@ -85,25 +106,26 @@ class ProxyHttpSessionIdTest : public ::testing::Test {
     tool.name = "ping_tool";
     tool.description = "answers with no content";
     ASSERT_TRUE(proxy_.addLocalTool(tool, [](ProxySession&, const Json&, mcp::RequestScope&) {
-                                      return Result<Json>(Json{{"content", Json::array()}});
-                                    }));
+      return Result<Json>(Json{{"content", Json::array()}});
+    }));
     mcp::StreamableHttpServerOptions options;
     options.session_ids = sessionIdPolicy(codec_);
-    auto server = mcp::StreamableHttpServer::start(options, [this](std::shared_ptr<mcp::Transport> t) {
-      (void)proxy_.serve(std::move(t));
-    });
+    auto server = mcp::StreamableHttpServer::start(
+        options, [this](std::shared_ptr<mcp::Transport> t) { (void)proxy_.serve(std::move(t)); });
     ASSERT_TRUE(server) << server.error().toString();
     server_ = std::move(*server);
   }
 
   static Json initialize() {
-    return Json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
-                {"params", {{"protocolVersion", "2025-06-18"}, {"capabilities", Json::object()},
-                            {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}};
+    return Json{{"jsonrpc", "2.0"},
+                {"id", 1},
+                {"method", "initialize"},
+                {"params",
+                 {{"protocolVersion", "2025-06-18"},
+                  {"capabilities", Json::object()},
+                  {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}};
   }
-  static Json toolsList() {
-    return Json{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}};
-  }
+  static Json toolsList() { return Json{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}}; }
 
   SystemClock clock_;
   McpProxy proxy_{ProxyOptions{}, clock_};

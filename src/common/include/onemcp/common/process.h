@@ -42,7 +42,8 @@ class Fd {
 };
 
 // Writes all of `data`, retrying on EINTR and partial writes. A reader that has gone
-// away yields kClosed instead of killing the process with SIGPIPE.
+// away yields kClosed instead of killing the process with SIGPIPE: the calling thread
+// keeps SIGPIPE blocked from its first call on.
 Result<void> writeAll(int fd, std::string_view data);
 
 // A pipe pair with close-on-exec set on both ends.

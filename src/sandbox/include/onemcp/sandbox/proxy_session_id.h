@@ -30,7 +30,7 @@ class SessionIdCodec {
   // "m1." + 16 hex (instance) + 16 hex (serial) + 32 hex (tag): 67 visible ASCII bytes.
   static constexpr std::size_t kEncodedSize = 67;
 
-  SessionIdCodec(const Key& key, std::uint64_t instance) : key_(key), instance_(instance) {}
+  SessionIdCodec(const Key& key, std::uint64_t instance);
   // A codec with a random key and instance (the OS's generator, through OpenSSL).
   static Result<SessionIdCodec> random();
 
@@ -43,8 +43,12 @@ class SessionIdCodec {
  private:
   [[nodiscard]] std::string tag(std::uint64_t instance, std::uint64_t serial) const;
 
+  // HMAC-SHA256 already keyed (null if OpenSSL could not make one: tag() then keys a
+  // one-shot HMAC each time). Shared by copies; only ever read.
+  struct Mac;
   Key key_;
   std::uint64_t instance_;
+  std::shared_ptr<const Mac> mac_;
 };
 
 // The streamable HTTP server's session-id hooks, backed by `codec`: ids get serials
