@@ -388,9 +388,6 @@ Result<SearchIndex::Scores> SearchIndex::score(std::string_view query,
     rescale(lex.servers, options);
     rescale(den.servers, options);
   }
-  if (options.dense_own_weight != 1.0F) {
-    for (float& x : den.servers) x *= options.dense_own_weight;
-  }
   Scores out;
   out.tools = fuse(lex.tools, den.tools);
   if (options.fusion == Fusion::kLate && both) {

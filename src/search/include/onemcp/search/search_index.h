@@ -70,10 +70,6 @@ struct QueryOptions {
   ScoreScale scale = ScoreScale::kMax;
   std::size_t scale_depth = 50;  // kMinMax, kZScore: the top N a channel's scale is read from
   float rank_k = 60.0F;          // kRank
-  // Share of the dense channel that a server's own text (its name and description
-  // vector) keeps; its tools' vectors count fully. Short registry descriptions sit near
-  // many queries in vector space.
-  float dense_own_weight = 1.0F;
   bool describe_artifacts = true;  // paths and URLs add file-type words (text.h)
   bool unique_terms = true;        // each distinct query term counts once (BM25)
   bool join_compounds = true;      // "mind map" also matches "mindmap"
