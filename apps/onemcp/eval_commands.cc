@@ -36,8 +36,8 @@ struct RunArgs {
   std::size_t expansion_terms = search::QueryOptions{}.expansion_terms;
   float tool_server_weight = search::QueryOptions{}.tool_server_weight;
   std::vector<std::string> fields;  // "tool_name=2" ...: BM25F field weights
-  std::string fusion = "early";
-  std::string scale = "max";
+  std::string fusion;               // empty: QueryOptions' default
+  std::string scale;                // empty: QueryOptions' default
   std::size_t scale_depth = search::QueryOptions{}.scale_depth;
   float rank_k = search::QueryOptions{}.rank_k;
 };
@@ -88,7 +88,7 @@ Result<search::QueryOptions> queryOptions(const RunArgs& a) {
     o.fusion = search::Fusion::kEarly;
   } else if (a.fusion == "late") {
     o.fusion = search::Fusion::kLate;
-  } else {
+  } else if (!a.fusion.empty()) {
     return fail(ErrorCode::kInvalidInput, "--fusion must be early or late, not '" + a.fusion + "'");
   }
   if (a.scale == "max") {
@@ -99,7 +99,7 @@ Result<search::QueryOptions> queryOptions(const RunArgs& a) {
     o.scale = search::ScoreScale::kZScore;
   } else if (a.scale == "rank") {
     o.scale = search::ScoreScale::kRank;
-  } else {
+  } else if (!a.scale.empty()) {
     return fail(ErrorCode::kInvalidInput,
                 "--scale must be max, minmax, z or rank, not '" + a.scale + "'");
   }
@@ -187,9 +187,9 @@ void addRun(CLI::App& eval, CommandRegistry& registry) {
   run->add_option("--dense-weight", args->dense_weight, "Hybrid: share of the dense channel");
   run->add_option("--fusion", args->fusion,
                   "Hybrid: where the channels meet: early (per tool and server text) | late "
-                  "(after each channel ranks the servers)");
+                  "(after each channel ranks the servers; default)");
   run->add_option("--scale", args->scale,
-                  "Hybrid: each channel's scale before the sum: max | minmax | z | rank");
+                  "Hybrid: each channel's scale before the sum: max | minmax (default) | z | rank");
   run->add_option("--scale-depth", args->scale_depth, "minmax, z: top N each scale is read from");
   run->add_option("--rank-k", args->rank_k, "rank: k of k / (k + rank)");
   run->add_option("--server-own-weight", args->server_own_weight, "Server text vs best tool");

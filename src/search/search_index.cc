@@ -140,8 +140,7 @@ void rescale(std::vector<float>& v, const QueryOptions& o) {
   }
   const std::size_t n = std::min(std::max<std::size_t>(o.scale_depth, 2), hits.size());
   const float best = hits.front().score;
-  // With one hit (or a list of ties) there is no spread to read: each counts fully.
-  const float floor = n > 1 ? hits[n - 1].score : 0.0F;
+  const float floor = hits[n - 1].score;
   float spread = best - floor;
   if (o.scale == ScoreScale::kZScore && n > 1) {
     double mean = 0.0;
@@ -151,8 +150,12 @@ void rescale(std::vector<float>& v, const QueryOptions& o) {
     for (std::size_t r = 0; r < n; ++r) var += (hits[r].score - mean) * (hits[r].score - mean);
     spread = static_cast<float>(std::sqrt(var / static_cast<double>(n)));
   }
+  // A list of ties has no spread to read: each counts fully. A hit at or below the floor
+  // keeps a trace (kFloorShare), so that it still ranks after the rest, and is not dropped
+  // as if it had no evidence (a small catalogue's weakest match is still a match).
+  constexpr float kFloorShare = 1e-4F;
   for (const auto& h : hits) {
-    v[h.index] = spread > 1e-6F ? std::max(0.0F, (h.score - floor) / spread) : 1.0F;
+    v[h.index] = spread > 1e-6F ? std::max(kFloorShare, (h.score - floor) / spread) : 1.0F;
   }
 }
 

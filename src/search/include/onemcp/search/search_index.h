@@ -60,16 +60,17 @@ struct QueryOptions {
   bool split_tasks = true;
   MergeMode merge = MergeMode::kNone;
   float subtask_weight = 0.3F;       // kBlend: share of the best sub-task's (normalised) score
-  float dense_weight = 0.3F;         // hybrid: share of the dense channel
+  float dense_weight = 0.4F;         // hybrid: share of the dense channel
   float server_own_weight = 0.7F;    // server text vs its best tool
   float second_tool_weight = 0.5F;   // bonus for a server's second-best tool
   float tool_server_weight = 0.0F;   // share of its server's score added to a tool
   float tool_count_damping = 0.05F;  // tool evidence / (1 + this * ln(tool count))
   std::size_t dense_candidates = 200;
-  Fusion fusion = Fusion::kEarly;
-  ScoreScale scale = ScoreScale::kMax;
-  std::size_t scale_depth = 50;  // kMinMax, kZScore: the top N a channel's scale is read from
-  float rank_k = 60.0F;          // kRank
+  // Measured best on the dev data with the two-table model (docs/retrieval.md, session 5).
+  Fusion fusion = Fusion::kLate;
+  ScoreScale scale = ScoreScale::kMinMax;
+  std::size_t scale_depth = 100;   // kMinMax, kZScore: the top N a channel's scale is read from
+  float rank_k = 60.0F;            // kRank
   bool describe_artifacts = true;  // paths and URLs add file-type words (text.h)
   bool unique_terms = true;        // each distinct query term counts once (BM25)
   bool join_compounds = true;      // "mind map" also matches "mindmap"
