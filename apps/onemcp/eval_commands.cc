@@ -36,14 +36,20 @@ struct RunArgs {
   std::size_t expansion_terms = search::QueryOptions{}.expansion_terms;
   float tool_server_weight = search::QueryOptions{}.tool_server_weight;
   std::vector<std::string> fields;  // "tool_name=2" ...: BM25F field weights
+  std::string fusion;               // empty: QueryOptions' default
+  std::string scale;                // empty: QueryOptions' default
+  std::size_t scale_depth = search::QueryOptions{}.scale_depth;
+  float rank_k = search::QueryOptions{}.rank_k;
 };
 
 Result<void> applyFieldWeights(const std::vector<std::string>& settings, search::FieldWeights& w) {
-  const std::pair<const char*, float*> known[] = {
-      {"tool_name", &w.tool_name},     {"tool_description", &w.tool_description},
-      {"tool_params", &w.tool_params}, {"tool_server", &w.tool_server},
-      {"server_name", &w.server_name}, {"server_description", &w.server_description},
-      {"server_keywords", &w.server_keywords}};
+  const std::pair<const char*, float*> known[] = {{"tool_name", &w.tool_name},
+                                                  {"tool_description", &w.tool_description},
+                                                  {"tool_params", &w.tool_params},
+                                                  {"tool_server", &w.tool_server},
+                                                  {"server_name", &w.server_name},
+                                                  {"server_description", &w.server_description},
+                                                  {"server_keywords", &w.server_keywords}};
   for (const auto& s : settings) {
     const auto eq = s.find('=');
     bool done = false;
@@ -76,6 +82,27 @@ Result<search::QueryOptions> queryOptions(const RunArgs& a) {
   o.tool_count_damping = a.tool_count_damping;
   o.expansion_terms = a.expansion_terms;
   o.tool_server_weight = a.tool_server_weight;
+  o.scale_depth = a.scale_depth;
+  o.rank_k = a.rank_k;
+  if (a.fusion == "early") {
+    o.fusion = search::Fusion::kEarly;
+  } else if (a.fusion == "late") {
+    o.fusion = search::Fusion::kLate;
+  } else if (!a.fusion.empty()) {
+    return fail(ErrorCode::kInvalidInput, "--fusion must be early or late, not '" + a.fusion + "'");
+  }
+  if (a.scale == "max") {
+    o.scale = search::ScoreScale::kMax;
+  } else if (a.scale == "minmax") {
+    o.scale = search::ScoreScale::kMinMax;
+  } else if (a.scale == "z") {
+    o.scale = search::ScoreScale::kZScore;
+  } else if (a.scale == "rank") {
+    o.scale = search::ScoreScale::kRank;
+  } else if (!a.scale.empty()) {
+    return fail(ErrorCode::kInvalidInput,
+                "--scale must be max, minmax, z or rank, not '" + a.scale + "'");
+  }
   if (a.mode == "lexical") {
     o.mode = search::Mode::kLexical;
   } else if (a.mode == "dense") {
@@ -108,7 +135,8 @@ Result<void> runEval(const RunArgs& a) {
   if (!catalog) return fail(std::move(catalog).error());
   std::shared_ptr<const search::Encoder> encoder;
   if (options->mode != search::Mode::kLexical) {
-    const std::filesystem::path model = a.model.empty() ? defaultModel() : std::filesystem::path(a.model);
+    const std::filesystem::path model =
+        a.model.empty() ? defaultModel() : std::filesystem::path(a.model);
     auto loaded = search::loadEncoder(model);
     if (!loaded) return fail(std::move(loaded).error());
     encoder = std::move(*loaded);
@@ -144,8 +172,8 @@ void addRun(CLI::App& eval, CommandRegistry& registry) {
       ->required();
   run->add_option("--out", args->out, "Run file to write")->required();
   run->add_option("--mode", args->mode, "lexical | dense | hybrid");
-  run->add_option("--model", args->model, "Encoder model file (.omv); default: " +
-                                              defaultModel().string());
+  run->add_option("--model", args->model,
+                  "Encoder model file (.omv); default: " + defaultModel().string());
   run->add_option("--merge", args->merge, "Sub-task merge: none | rr | max | blend");
   run->add_option("--subtask-weight", args->subtask_weight, "blend: share of the best sub-task");
   run->add_option("--tool-count-damping", args->tool_count_damping,
@@ -157,10 +185,18 @@ void addRun(CLI::App& eval, CommandRegistry& registry) {
   run->add_option("--sample", args->sample, "Use this many queries, evenly spaced (0: all)");
   run->add_option("--k", args->k, "Ranked ids per list");
   run->add_option("--dense-weight", args->dense_weight, "Hybrid: share of the dense channel");
+  run->add_option("--fusion", args->fusion,
+                  "Hybrid: where the channels meet: early (per tool and server text) | late "
+                  "(after each channel ranks the servers; default)");
+  run->add_option("--scale", args->scale,
+                  "Hybrid: each channel's scale before the sum: max | minmax (default) | z | rank");
+  run->add_option("--scale-depth", args->scale_depth, "minmax, z: top N each scale is read from");
+  run->add_option("--rank-k", args->rank_k, "rank: k of k / (k + rank)");
   run->add_option("--server-own-weight", args->server_own_weight, "Server text vs best tool");
   run->add_option("--second-tool-weight", args->second_tool_weight, "Bonus for a second tool");
   run->add_flag("--no-artifacts", args->no_artifacts, "Do not add file-type words for paths/URLs");
-  run->add_option("--tool-server-weight", args->tool_server_weight, "Share of server score a tool inherits");
+  run->add_option("--tool-server-weight", args->tool_server_weight,
+                  "Share of server score a tool inherits");
   run->add_option("--field", args->fields, "BM25F field weight, e.g. tool_name=2 (repeatable)");
   run->add_flag("--approximate", args->approximate, "HNSW instead of the exact scan");
   run->add_flag("--quantised", args->quantised, "Exact top k by an int8 first pass");

@@ -38,22 +38,24 @@ std::vector<float> unitRows(std::size_t n, std::size_t dim, unsigned seed) {
   return rows;
 }
 
-// Built once per size and kept for the whole run (bench-only cache).
+// Built once per size and dimension and kept for the whole run (bench-only cache).
 struct Indexes {
   std::vector<float> rows;
   std::unique_ptr<VectorIndex> exact;
   std::unique_ptr<VectorIndex> quantised;
   std::unique_ptr<VectorIndex> hnsw;
 };
-Indexes& indexes(std::size_t n, bool with_hnsw) {
-  static std::map<std::size_t, Indexes> cache;
-  auto& ix = cache[n];
+// The encode + search benchmarks use the default model's dimension (612 for the mix of
+// two tables), the index-only ones kDim.
+Indexes& indexes(std::size_t n, bool with_hnsw, std::size_t dim = kDim) {
+  static std::map<std::pair<std::size_t, std::size_t>, Indexes> cache;
+  auto& ix = cache[{n, dim}];
   if (ix.rows.empty()) {
-    ix.rows = unitRows(n, kDim, 42);
-    ix.exact = makeExactIndex(ix.rows, kDim);
-    ix.quantised = makeQuantisedIndex(ix.rows, kDim);
+    ix.rows = unitRows(n, dim, 42);
+    ix.exact = makeExactIndex(ix.rows, dim);
+    ix.quantised = makeQuantisedIndex(ix.rows, dim);
   }
-  if (with_hnsw && !ix.hnsw) ix.hnsw = makeHnswIndex(ix.rows, kDim);
+  if (with_hnsw && !ix.hnsw) ix.hnsw = makeHnswIndex(ix.rows, dim);
   return ix;
 }
 
@@ -166,7 +168,12 @@ void BM_HnswBuild(benchmark::State& state) {
   state.counters["vectors/s"] =
       benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_HnswBuild)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_HnswBuild)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 std::shared_ptr<const Encoder> defaultEncoder() {
   static std::shared_ptr<const Encoder> enc = [] {
@@ -205,7 +212,7 @@ void BM_EncodeExactTop10(benchmark::State& state) {
     state.SkipWithError("no model: run scripts/build-models");
     return;
   }
-  auto& ix = indexes(static_cast<std::size_t>(state.range(0)), false);
+  auto& ix = indexes(static_cast<std::size_t>(state.range(0)), false, enc->dim());
   std::vector<float> qv(enc->dim());
   std::size_t q = 0;
   timed(state, [&] {
@@ -223,7 +230,7 @@ void BM_EncodeQuantisedTop10(benchmark::State& state) {
     state.SkipWithError("no model: run scripts/build-models");
     return;
   }
-  auto& ix = indexes(static_cast<std::size_t>(state.range(0)), false);
+  auto& ix = indexes(static_cast<std::size_t>(state.range(0)), false, enc->dim());
   std::vector<float> qv(enc->dim());
   std::size_t q = 0;
   timed(state, [&] {

@@ -90,7 +90,8 @@ std::vector<Ranked> maxScore(const std::vector<std::vector<Ranked>>& lists, std:
   std::vector<float> best(universe, 0.0F);
   for (const auto& list : lists) {
     if (list.empty() || list.front().score <= 0.0F) continue;
-    for (const auto& r : list) best[r.index] = std::max(best[r.index], r.score / list.front().score);
+    for (const auto& r : list)
+      best[r.index] = std::max(best[r.index], r.score / list.front().score);
   }
   return topOf(best, k);
 }
@@ -119,11 +120,92 @@ std::vector<Ranked> blend(const std::vector<float>& whole,
   return topOf(out, k);
 }
 
+// Puts one channel's scores on the scale options.scale names (see ScoreScale); a 0 (no
+// evidence from this channel) stays 0. kMax is the channels' own scale, already applied.
+void rescale(std::vector<float>& v, const QueryOptions& o) {
+  if (o.scale == ScoreScale::kMax) return;
+  std::vector<Ranked> hits;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] > 0.0F) hits.push_back({static_cast<std::uint32_t>(i), v[i]});
+  }
+  if (hits.empty()) return;
+  std::sort(hits.begin(), hits.end(), [](const Ranked& x, const Ranked& y) {
+    return x.score != y.score ? x.score > y.score : x.index < y.index;
+  });
+  if (o.scale == ScoreScale::kRank) {
+    for (std::size_t r = 0; r < hits.size(); ++r) {
+      v[hits[r].index] = o.rank_k / (o.rank_k + static_cast<float>(r + 1));
+    }
+    return;
+  }
+  const std::size_t n = std::min(std::max<std::size_t>(o.scale_depth, 2), hits.size());
+  const float best = hits.front().score;
+  const float floor = hits[n - 1].score;
+  float spread = best - floor;
+  if (o.scale == ScoreScale::kZScore && n > 1) {
+    double mean = 0.0;
+    for (std::size_t r = 0; r < n; ++r) mean += hits[r].score;
+    mean /= static_cast<double>(n);
+    double var = 0.0;
+    for (std::size_t r = 0; r < n; ++r) var += (hits[r].score - mean) * (hits[r].score - mean);
+    spread = static_cast<float>(std::sqrt(var / static_cast<double>(n)));
+  }
+  // A list of ties has no spread to read: each counts fully. A hit at or below the floor
+  // keeps a trace (kFloorShare), so that it still ranks after the rest, and is not dropped
+  // as if it had no evidence (a small catalogue's weakest match is still a match).
+  constexpr float kFloorShare = 1e-4F;
+  for (const auto& h : hits) {
+    v[h.index] = spread > 1e-6F ? std::max(kFloorShare, (h.score - floor) / spread) : 1.0F;
+  }
+}
+
+// A channel's server ranking on the same scale as its tools' (kMax: / the best).
+void rescaleServers(std::vector<float>& v, const QueryOptions& o) {
+  if (o.scale == ScoreScale::kMax) {
+    normaliseByMax(v);
+  } else {
+    rescale(v, o);
+  }
+}
+
+// Server evidence: its own text, its best tool, and a little for a second tool.
+std::vector<float> serverEvidence(const Catalog& cat, const std::vector<float>& own,
+                                  const std::vector<float>& tools, const QueryOptions& options) {
+  const std::size_t ns = cat.servers.size();
+  std::vector<float> best(ns, 0.0F);
+  std::vector<float> second(ns, 0.0F);
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    const auto s = cat.tools[i].server;
+    const float v = tools[i];
+    if (v > best[s]) {
+      second[s] = best[s];
+      best[s] = v;
+    } else if (v > second[s]) {
+      second[s] = v;
+    }
+  }
+  // The best of many tools is high by chance alone (a catalogue server with a hundred
+  // tools always has one that half-matches): damp tool evidence by the log of the count.
+  if (options.tool_count_damping > 0.0F) {
+    for (std::size_t s = 0; s < ns; ++s) {
+      const auto n = static_cast<float>(cat.servers[s].tools.size());
+      if (n <= 1.0F) continue;
+      const float f = 1.0F / (1.0F + options.tool_count_damping * std::log(n));
+      best[s] *= f;
+      second[s] *= f;
+    }
+  }
+  std::vector<float> out(ns, 0.0F);
+  for (std::size_t s = 0; s < ns; ++s) {
+    out[s] = std::max(options.server_own_weight * own[s], best[s]) +
+             options.second_tool_weight * second[s];
+  }
+  return out;
+}
 }  // namespace
 
-Result<std::shared_ptr<const SearchIndex>> SearchIndex::build(Catalog catalog,
-                                                              std::shared_ptr<const Encoder> encoder,
-                                                              const IndexConfig& config) {
+Result<std::shared_ptr<const SearchIndex>> SearchIndex::build(
+    Catalog catalog, std::shared_ptr<const Encoder> encoder, const IndexConfig& config) {
   std::shared_ptr<SearchIndex> index(new SearchIndex());
   index->catalog_ = std::move(catalog);
   index->encoder_ = std::move(encoder);
@@ -297,48 +379,42 @@ Result<SearchIndex::Scores> SearchIndex::score(std::string_view query,
   }
   if (use_dense) ONEMCP_TRY(dense(text, options, den));
   const float a = use_dense ? (use_lex ? options.dense_weight : 1.0F) : 0.0F;
-  Scores out{std::vector<float>(ns, 0.0F), std::vector<float>(nt, 0.0F)};
-  for (std::size_t i = 0; i < nt; ++i) out.tools[i] = (1.0F - a) * lex.tools[i] + a * den.tools[i];
-  // Server evidence: its own text, its best tool, and a little for a second tool.
-  std::vector<float> best(ns, 0.0F);
-  std::vector<float> second(ns, 0.0F);
-  for (std::size_t i = 0; i < nt; ++i) {
-    const auto s = catalog_.tools[i].server;
-    const float v = out.tools[i];
-    if (v > best[s]) {
-      second[s] = best[s];
-      best[s] = v;
-    } else if (v > second[s]) {
-      second[s] = v;
-    }
+  const bool both = use_dense && use_lex;
+  const auto fuse = [a](const std::vector<float>& l, const std::vector<float>& d) {
+    std::vector<float> f(l.size());
+    for (std::size_t i = 0; i < f.size(); ++i) f[i] = (1.0F - a) * l[i] + a * d[i];
+    return f;
+  };
+  if (both) {
+    rescale(lex.tools, options);
+    rescale(den.tools, options);
+    rescale(lex.servers, options);
+    rescale(den.servers, options);
   }
-  // The best of many tools is high by chance alone (a catalogue server with a hundred
-  // tools always has one that half-matches): damp tool evidence by the log of the count.
-  if (options.tool_count_damping > 0.0F) {
-    for (std::size_t s = 0; s < ns; ++s) {
-      const auto n = static_cast<float>(catalog_.servers[s].tools.size());
-      if (n <= 1.0F) continue;
-      const float f = 1.0F / (1.0F + options.tool_count_damping * std::log(n));
-      best[s] *= f;
-      second[s] *= f;
-    }
-  }
-  std::vector<float> own(ns, 0.0F);
-  for (std::size_t s = 0; s < ns; ++s) {
-    own[s] = (1.0F - a) * lex.servers[s] + a * den.servers[s];
-    out.servers[s] = std::max(options.server_own_weight * own[s], best[s]) +
-                     options.second_tool_weight * second[s];
+  Scores out;
+  out.tools = fuse(lex.tools, den.tools);
+  if (options.fusion == Fusion::kLate && both) {
+    // Each channel ranks the servers from its own evidence; the rankings meet after.
+    auto lex_servers = serverEvidence(catalog_, lex.servers, lex.tools, options);
+    auto den_servers = serverEvidence(catalog_, den.servers, den.tools, options);
+    rescaleServers(lex_servers, options);
+    rescaleServers(den_servers, options);
+    out.servers = fuse(lex_servers, den_servers);
+  } else {
+    out.servers = serverEvidence(catalog_, fuse(lex.servers, den.servers), out.tools, options);
   }
   // A tool inherits a share of its server's evidence: the right server's tools rise.
   if (options.tool_server_weight > 0.0F) {
     for (std::size_t i = 0; i < nt; ++i) {
-      if (out.tools[i] > 0.0F) out.tools[i] += options.tool_server_weight * out.servers[catalog_.tools[i].server];
+      if (out.tools[i] > 0.0F)
+        out.tools[i] += options.tool_server_weight * out.servers[catalog_.tools[i].server];
     }
   }
   return out;
 }
 
-Result<SearchResult> SearchIndex::search(std::string_view query, const QueryOptions& options) const {
+Result<SearchResult> SearchIndex::search(std::string_view query,
+                                         const QueryOptions& options) const {
   SearchResult result;
   auto whole = score(query, options);
   if (!whole) return fail(std::move(whole).error());

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "onemcp/search/mix_encoder.h"
 #include "onemcp/search/text.h"
 
 namespace onemcp::search {
@@ -165,16 +166,25 @@ Result<void> StaticEncoder::encode(std::span<const std::string_view> texts,
 }
 
 Result<std::unique_ptr<Encoder>> loadEncoder(const std::filesystem::path& model_file) {
-  if (model_file.extension() != ".omv") {
+  // The kind is the file's own name, or its target's when it is a link (the model
+  // folder's default.omv links to the current default, a table or a mix manifest).
+  std::filesystem::path file = model_file;
+  std::error_code ec;
+  if (std::filesystem::is_symlink(model_file, ec)) {
+    auto target = std::filesystem::read_symlink(model_file, ec);
+    if (!ec) file = target.is_absolute() ? target : model_file.parent_path() / target;
+  }
+  if (file.extension() == ".omvmix") return loadMixEncoder(file);
+  if (file.extension() != ".omv") {
     return fail(ErrorCode::kInvalidInput,
                 model_file.string() +
-                    ": unsupported model format; supported: .omv static tables "
-                    "(transformer models are not supported yet)");
+                    ": unsupported model format; supported: .omv static tables and .omvmix "
+                    "mixes of them (transformer models are not supported yet)");
   }
-  auto model = StaticModel::open(model_file);
+  auto model = StaticModel::open(file);
   if (!model) return fail(std::move(model).error());
   return std::unique_ptr<Encoder>(
-      std::make_unique<StaticEncoder>(std::move(*model), model_file.stem().string()));
+      std::make_unique<StaticEncoder>(std::move(*model), file.stem().string()));
 }
 
 }  // namespace onemcp::search

