@@ -12,8 +12,8 @@
 
 namespace onemcp::orchestrator {
 
-const float kMeasuredLocalThreshold = 0.234F;
-const float kMeasuredLexicalShare = 0.6F;
+const float kMeasuredLocalThreshold = 0.215F;
+const float kMeasuredLexicalShare = 0.5F;
 const std::size_t kMeasuredConfirmTop = 8;
 const float kMeasuredConfirmRatio = 0.3F;
 
