@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -304,19 +305,9 @@ Split confirmedRule(const std::vector<Case>& cases, float share, float threshold
   return s;
 }
 
-// Accuracy, precision and recall of a given threshold.
+// Accuracy, precision and recall of a given threshold (the catalogue never confirms).
 Split at(const std::vector<Case>& cases, float share, float threshold) {
-  double tp = 0, fp = 0, tn = 0, fn = 0;
-  for (const auto& c : cases) {
-    const bool local = feature(c, share) >= threshold;
-    (local ? (c.has_gold ? tp : fp) : (c.has_gold ? fn : tn)) += 1;
-  }
-  Split s;
-  s.threshold = threshold;
-  s.accuracy = (tp + tn) / std::max(1.0, tp + tn + fp + fn);
-  s.precision = tp + fp > 0 ? tp / (tp + fp) : 0;
-  s.recall = tp + fn > 0 ? tp / (tp + fn) : 0;
-  return s;
+  return confirmedRule(cases, share, threshold, std::numeric_limits<float>::infinity());
 }
 
 int usage(const char* why) {

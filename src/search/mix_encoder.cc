@@ -52,15 +52,7 @@ Result<void> MixEncoder::encode(std::span<const std::string_view> texts,
     }
     at += d;
   }
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    std::span<float> row = out.subspan(i * dim_, dim_);
-    double norm = 0.0;
-    for (float x : row) norm += static_cast<double>(x) * x;
-    if (norm > 0.0) {
-      const auto inv = static_cast<float>(1.0 / std::sqrt(norm));
-      for (float& x : row) x *= inv;
-    }
-  }
+  for (std::size_t i = 0; i < texts.size(); ++i) normaliseRow(out.subspan(i * dim_, dim_));
   return {};
 }
 

@@ -155,14 +155,18 @@ Result<void> StaticEncoder::encode(std::span<const std::string_view> texts,
     for (const auto& w : splitWords(texts[i])) {
       if (auto r = model_->find(w)) model_->accumulate(*r, model_->weight(*r), row);
     }
-    double norm = 0.0;
-    for (float x : row) norm += static_cast<double>(x) * x;
-    if (norm > 0.0) {
-      const auto inv = static_cast<float>(1.0 / std::sqrt(norm));
-      for (float& x : row) x *= inv;
-    }
+    normaliseRow(row);
   }
   return {};
+}
+
+void normaliseRow(std::span<float> row) {
+  double norm = 0.0;
+  for (float x : row) norm += static_cast<double>(x) * x;
+  if (norm > 0.0) {
+    const auto inv = static_cast<float>(1.0 / std::sqrt(norm));
+    for (float& x : row) x *= inv;
+  }
 }
 
 Result<std::unique_ptr<Encoder>> loadEncoder(const std::filesystem::path& model_file) {

@@ -29,6 +29,18 @@ class CountingSource final : public ToolSource {
   [[nodiscard]] std::string kind() const override { return "catalog"; }
 };
 
+// A registry that does not answer.
+class FailingSource final : public ToolSource {
+ public:
+  Result<std::vector<Offer>> find(const std::string&, std::size_t) override {
+    return fail(ErrorCode::kUnavailable, "registry unreachable");
+  }
+  Result<std::unique_ptr<sandbox::BackendLauncher>> launcher(const Offer&) override {
+    return fail(ErrorCode::kUnavailable, "no");
+  }
+  [[nodiscard]] std::string kind() const override { return "registry"; }
+};
+
 LocalServer server(std::string id, std::string name, std::string description,
                    std::vector<ToolInfo> tools) {
   LocalServer s;
@@ -109,16 +121,7 @@ TEST(SelectorTest, AServerFarBehindTheSourcesBestIsNotConfirmed) {
 }
 
 TEST(SelectorTest, WithoutTheSourceTheThresholdDecides) {
-  class Failing final : public ToolSource {
-   public:
-    Result<std::vector<Offer>> find(const std::string&, std::size_t) override {
-      return fail(ErrorCode::kUnavailable, "registry unreachable");
-    }
-    Result<std::unique_ptr<sandbox::BackendLauncher>> launcher(const Offer&) override {
-      return fail(ErrorCode::kUnavailable, "no");
-    }
-    [[nodiscard]] std::string kind() const override { return "registry"; }
-  } failing;
+  FailingSource failing;
   Selector selector(lexicalOnly(0.5F), failing, nullptr);
   ASSERT_TRUE(selector.setServers(corpus()));
   const Selection above = selector.select("read the knowledge graph", 5, {});
@@ -185,15 +188,7 @@ TEST(SelectorTest, NoLocalEvidenceOrNoIndexAsksTheSource) {
 }
 
 TEST(SelectorTest, ASourceErrorIsANote) {
-  class Failing final : public ToolSource {
-   public:
-    Result<std::vector<Offer>> find(const std::string&, std::size_t) override {
-      return fail(ErrorCode::kUnavailable, "registry unreachable");
-    }
-    Result<std::unique_ptr<sandbox::BackendLauncher>> launcher(const Offer&) override {
-      return fail(ErrorCode::kUnavailable, "no");
-    }
-  } source;
+  FailingSource source;
   Selector selector(lexicalOnly(0.5F), source, nullptr);
   const Selection s = selector.select("anything", 5, {});
   EXPECT_TRUE(s.candidates.empty());

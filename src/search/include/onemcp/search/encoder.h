@@ -27,6 +27,9 @@ class Encoder {
                                             std::span<float> out) const = 0;
 };
 
+// Scales `row` to unit length (a zero row stays zero): every encoder's last step.
+void normaliseRow(std::span<float> row);
+
 // Loads an encoder from a model file: the static-table format (.omv, see
 // static_model.h) today; a transformer model given by path returns
 // kInvalidInput naming what is supported, so the call site is ready for one.
