@@ -17,6 +17,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const omv = require('./omv');
 
 const [out, refOut, vocabArg] = process.argv.slice(2);
 if (!out || !refOut) {
@@ -41,32 +42,13 @@ for (const w of src.words) {
 const n = words.length;
 
 // 2. mean and first principal component (power iteration), removed from every vector
-const mean = new Float64Array(dim);
-for (const v of vecs) for (let d = 0; d < dim; ++d) mean[d] += v[d] / n;
-for (const v of vecs) for (let d = 0; d < dim; ++d) v[d] -= mean[d];
-let pc = new Float64Array(dim).fill(1 / Math.sqrt(dim));
-for (let it = 0; it < 50; ++it) {
-  const next = new Float64Array(dim);
-  for (const v of vecs) {
-    let p = 0;
-    for (let d = 0; d < dim; ++d) p += v[d] * pc[d];
-    for (let d = 0; d < dim; ++d) next[d] += p * v[d];
-  }
-  const norm = Math.sqrt(next.reduce((s, x) => s + x * x, 0));
-  pc = next.map((x) => x / norm);
-}
-for (const v of vecs) {
-  let p = 0;
-  for (let d = 0; d < dim; ++d) p += v[d] * pc[d];
-  for (let d = 0; d < dim; ++d) v[d] -= p * pc[d];
-}
+omv.removeCommonDirection(vecs, dim, 50);
 
 // 3. SIF weights from Zipf: p(rank r) = 1 / ((r + 1) * H_n)
 const harmonic = Math.log(n) + 0.5772156649;
 const weights = words.map((_, r) => SIF_A / (SIF_A + 1 / ((r + 1) * harmonic)));
 
 // 4. write
-const omv = require('./omv');
 const { toHalf, halfToFloat, tokens } = omv;
 const total = omv.write(out, dim, words, weights, vecs);
 

@@ -56,25 +56,7 @@ for (let i = 0; i < words.length; i += 500) {
 }
 const dim = vecs[0].length;
 const n = vecs.length;
-const mean = new Float64Array(dim);
-for (const v of vecs) for (let d = 0; d < dim; ++d) mean[d] += v[d] / n;
-for (const v of vecs) for (let d = 0; d < dim; ++d) v[d] -= mean[d];
-let pc = new Float64Array(dim).fill(1 / Math.sqrt(dim));
-for (let it = 0; it < 30; ++it) {
-  const next = new Float64Array(dim);
-  for (const v of vecs) {
-    let p = 0;
-    for (let d = 0; d < dim; ++d) p += v[d] * pc[d];
-    for (let d = 0; d < dim; ++d) next[d] += p * v[d];
-  }
-  const norm = Math.sqrt(next.reduce((s, x) => s + x * x, 0));
-  pc = next.map((x) => x / norm);
-}
-for (const v of vecs) {
-  let p = 0;
-  for (let d = 0; d < dim; ++d) p += v[d] * pc[d];
-  for (let d = 0; d < dim; ++d) v[d] -= p * pc[d];
-}
+omv.removeCommonDirection(vecs, dim, 30);
 // A word GloVe does not list counts as its rarest.
 const harmonic = Math.log(rank.size) + 0.5772156649;
 const weights = words.map((w) => {

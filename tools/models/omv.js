@@ -30,6 +30,32 @@ function halfToFloat(h) {
   return s * (1 + m / 1024) * Math.pow(2, e - 15);
 }
 
+// "All-but-the-top": subtracts the mean vector and the first principal component (found
+// by `iterations` rounds of power iteration) from every vector, in place. Both dominate
+// every cosine of raw word vectors.
+function removeCommonDirection(vecs, dim, iterations) {
+  const n = vecs.length;
+  const mean = new Float64Array(dim);
+  for (const v of vecs) for (let d = 0; d < dim; ++d) mean[d] += v[d] / n;
+  for (const v of vecs) for (let d = 0; d < dim; ++d) v[d] -= mean[d];
+  let pc = new Float64Array(dim).fill(1 / Math.sqrt(dim));
+  for (let it = 0; it < iterations; ++it) {
+    const next = new Float64Array(dim);
+    for (const v of vecs) {
+      let p = 0;
+      for (let d = 0; d < dim; ++d) p += v[d] * pc[d];
+      for (let d = 0; d < dim; ++d) next[d] += p * v[d];
+    }
+    const norm = Math.sqrt(next.reduce((s, x) => s + x * x, 0));
+    pc = next.map((x) => x / norm);
+  }
+  for (const v of vecs) {
+    let p = 0;
+    for (let d = 0; d < dim; ++d) p += v[d] * pc[d];
+    for (let d = 0; d < dim; ++d) v[d] -= p * pc[d];
+  }
+}
+
 // words: string[]; weights: number[]; vecs: Float64Array[] (same order).
 function write(out, dim, words, weights, vecs) {
   const n = words.length;
@@ -125,4 +151,4 @@ function sentenceModel(dim, weights, vecs) {
   return { embed, backprop };
 }
 
-module.exports = { toHalf, halfToFloat, write, read, tokens, sentenceModel };
+module.exports = { toHalf, halfToFloat, removeCommonDirection, write, read, tokens, sentenceModel };
