@@ -180,62 +180,45 @@ Selection Selector::select(const std::string& task, std::size_t k,
       note = "the local index failed: " + ranked.error().message + "; ";
     }
   }
-  const auto byThreshold = [&](Selection out) {
-    if (best_local < options_.local_threshold) return out;
+  const bool confirm = options_.confirm_top > 0 && !local.empty();
+  const bool above = !local.empty() && best_local >= options_.local_threshold;
+  const auto answerLocally = [&](std::vector<Candidate> candidates, bool confirmed) {
+    Selection out;
     out.source = "local";
-    out.candidates = std::move(local);
-    out.confirmed = false;
+    out.candidates = std::move(candidates);
+    out.confirmed = confirmed;
+    out.threshold = options_.local_threshold;
+    out.best_local = best_local;
+    out.note = note;
     return out;
   };
-  Selection out;
-  out.threshold = options_.local_threshold;
+  if (options_.confirm_top == 0 && above) return answerLocally(std::move(local), false);
+  auto offers = source_.find(task, confirm ? std::max(k, options_.confirm_top) : k);
+  if (!offers) note += "searching the " + source_.kind() + " failed: " + offers.error().message;
+  if (confirm && offers && !offers->empty()) {
+    // Every server competes in the source's ranking (and its scores know which words are
+    // common): an installed server it ranks among its first offers, not far behind the
+    // best, is as good as what it would offer. In a small catalogue every server is
+    // "among the first", even one with a trace of evidence: hence the ratio.
+    std::set<std::string> top;
+    const float best = offers->front().score;
+    for (std::size_t i = 0; i < std::min(options_.confirm_top, offers->size()); ++i) {
+      if (best <= 0 || (*offers)[i].score >= options_.confirm_ratio * best)
+        top.insert((*offers)[i].server_id);
+    }
+    std::vector<Candidate> confirmed;
+    for (auto& c : local) {
+      if (top.contains(c.offer.server_id)) confirmed.push_back(std::move(c));
+    }
+    if (!confirmed.empty()) return answerLocally(std::move(confirmed), true);
+  } else if (above) {
+    // The source cannot answer, or has no opinion: the local match alone decides.
+    return answerLocally(std::move(local), false);
+  }
+  Selection out = offered(offers ? std::move(*offers) : std::vector<Offer>{}, k, usage);
   out.best_local = best_local;
   out.note = note;
-  if (local.empty()) {
-    Selection s = fromSource(task, k, usage);
-    s.best_local = best_local;
-    s.note = note + s.note;
-    return s;
-  }
-  if (options_.confirm_top == 0 && best_local >= options_.local_threshold) return byThreshold(out);
-  if (options_.confirm_top == 0) {
-    Selection s = fromSource(task, k, usage);
-    s.best_local = best_local;
-    s.note = note + s.note;
-    return s;
-  }
-  // Every server competes in the source's ranking (and its scores know which words are
-  // common): an installed server it ranks near the top is as good as what it would offer.
-  auto offers = source_.find(task, std::max(k, options_.confirm_top));
-  if (!offers || offers->empty()) {
-    if (!offers) {
-      out.note += "searching the " + source_.kind() + " failed: " + offers.error().message;
-    }
-    out.source = source_.kind();
-    return byThreshold(std::move(out));
-  }
-  // Among the first confirm_top, and not far behind the best: in a small catalogue every
-  // server is "among the first", even one with a trace of evidence.
-  std::set<std::string> top;
-  const float best = offers->front().score;
-  for (std::size_t i = 0; i < std::min(options_.confirm_top, offers->size()); ++i) {
-    if (best <= 0 || (*offers)[i].score >= options_.confirm_ratio * best)
-      top.insert((*offers)[i].server_id);
-  }
-  std::vector<Candidate> confirmed;
-  for (auto& c : local) {
-    if (top.contains(c.offer.server_id)) confirmed.push_back(std::move(c));
-  }
-  if (!confirmed.empty()) {
-    out.source = "local";
-    out.candidates = std::move(confirmed);
-    out.confirmed = true;
-    return out;
-  }
-  Selection s = offered(std::move(*offers), k, usage);
-  s.best_local = best_local;
-  s.note = note + s.note;
-  return s;
+  return out;
 }
 
 Selection Selector::fromSource(const std::string& task, std::size_t k,
