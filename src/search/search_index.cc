@@ -49,14 +49,16 @@ void spreadDense(const std::vector<ScoredDoc>& hits, std::vector<float>& out) {
   for (const auto& h : hits) out[h.doc] = std::max(0.0F, (h.score - lo) / span);
 }
 
+// Best first; ties by index, so that every ranking is deterministic.
+bool better(const Ranked& a, const Ranked& b) {
+  return a.score != b.score ? a.score > b.score : a.index < b.index;
+}
+
 std::vector<Ranked> topOf(const std::vector<float>& scores, std::size_t k) {
   std::vector<Ranked> all;
   for (std::size_t i = 0; i < scores.size(); ++i) {
     if (scores[i] > 0.0F) all.push_back({static_cast<std::uint32_t>(i), scores[i]});
   }
-  const auto better = [](const Ranked& a, const Ranked& b) {
-    return a.score != b.score ? a.score > b.score : a.index < b.index;
-  };
   const std::size_t n = std::min(k, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(), better);
   all.resize(n);
@@ -129,16 +131,18 @@ void rescale(std::vector<float>& v, const QueryOptions& o) {
     if (v[i] > 0.0F) hits.push_back({static_cast<std::uint32_t>(i), v[i]});
   }
   if (hits.empty()) return;
-  std::sort(hits.begin(), hits.end(), [](const Ranked& x, const Ranked& y) {
-    return x.score != y.score ? x.score > y.score : x.index < y.index;
-  });
   if (o.scale == ScoreScale::kRank) {
+    std::sort(hits.begin(), hits.end(), better);
     for (std::size_t r = 0; r < hits.size(); ++r) {
       v[hits[r].index] = o.rank_k / (o.rank_k + static_cast<float>(r + 1));
     }
     return;
   }
+  // Only the first n are read (the best, the floor, the spread): no need to sort the rest
+  // on every query.
   const std::size_t n = std::min(std::max<std::size_t>(o.scale_depth, 2), hits.size());
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
+                    better);
   const float best = hits.front().score;
   const float floor = hits[n - 1].score;
   float spread = best - floor;
